@@ -1,0 +1,41 @@
+"""The library search index: per-lesson text for matching and ranking, per-passage rows for hits.
+
+Write side: ``models/search_index.py``; query side: ``api/library/``. Backend-specific parts are
+made by the migration ``0003_library`` only: on SQLite the FTS5 table ``search_fts`` (character bigrams,
+rowid = lesson id), on PostgreSQL the pg_trgm GIN indexes on the raw text and a GIN index on ``tokens``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class SearchLesson(Base):
+    """Everything searchable about one lesson, as raw text (the unit of matching and ranking)."""
+
+    __tablename__ = "search_lessons"
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    meta: Mapped[str] = mapped_column(Text, default="")  # title, topic, teacher, school, subject, grade, kind, tags
+    body: Mapped[str] = mapped_column(Text, default="")  # transcript and submitted notes
+    # PostgreSQL only: bigram tsvector (meta weighted A, body D) for 1-2 character queries; NULL on SQLite.
+    tokens: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+    indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchDoc(Base):
+    """One passage a hit can point at: a transcript segment, a note, or a metadata field."""
+
+    __tablename__ = "search_docs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # title, topic, teacher, school, ..., tag, transcript, note
+    ref_id: Mapped[int | None]  # transcript segment or note id
+    t_start: Mapped[float | None]
+    t_end: Mapped[float | None]
+    text: Mapped[str] = mapped_column(Text)

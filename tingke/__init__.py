@@ -1,0 +1,1 @@
+"""tingke core: settings, signing and the command line shared by every plane."""
