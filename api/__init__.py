@@ -1,0 +1,1 @@
+"""The control plane: HTTP/JSON API (OpenAPI) and the server-rendered pages."""

@@ -1,0 +1,1 @@
+"""Visits, collective preparations, themed research and seminars, with attendance and materials."""

@@ -1,0 +1,150 @@
+"""Recording activities: who may record which kind where, who sees them, attendance and materials."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from api.access import AccessContext
+from api.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, MaterialOut, PersonRef
+from api.errors import APIError, forbidden, not_found
+from api.quotas.common import contact_school_ids
+from models import (
+    Activity,
+    ActivityAttendee,
+    ActivityKind,
+    ActivityMaterial,
+    School,
+    User,
+    UserRole,
+    Zone,
+)
+from tingke.semesters import semester_of
+
+SCHOOL_KINDS = (ActivityKind.prep, ActivityKind.themed)
+MAX_AHEAD = timedelta(days=366)
+
+
+def _zone_ids_of(session: Session, ctx: AccessContext) -> set[int]:
+    ids = ctx.visible_school_ids | ({ctx.user.school_id} if ctx.user.school_id else set())
+    return {z for z in session.scalars(select(School.zone_id).where(School.id.in_(ids or {-1}))) if z is not None}
+
+
+def visible_clause(session: Session, ctx: AccessContext) -> ColumnElement[bool]:
+    """Activities at a school the user may see, zone-wide ones of their zones, and their own."""
+    if ctx.is_admin:
+        return true()
+    attended = select(ActivityAttendee.activity_id).where(ActivityAttendee.user_id == ctx.user.id)
+    zones = _zone_ids_of(session, ctx)
+    return or_(
+        Activity.organizer_id == ctx.user.id,
+        Activity.id.in_(attended),
+        Activity.school_id.in_(ctx.visible_school_ids or {-1}),
+        (Activity.school_id.is_(None) & Activity.zone_id.in_(zones)) if zones else false(),
+    )
+
+
+def get_visible(session: Session, ctx: AccessContext, activity_id: int) -> Activity:
+    row = session.scalar(select(Activity).where(Activity.id == activity_id, visible_clause(session, ctx)))
+    if row is None:
+        raise not_found("activity")
+    return row
+
+
+def can_edit(ctx: AccessContext, activity: Activity) -> bool:
+    return ctx.is_admin or activity.organizer_id == ctx.user.id
+
+
+def get_editable(session: Session, ctx: AccessContext, activity_id: int) -> Activity:
+    activity = get_visible(session, ctx, activity_id)
+    if not can_edit(ctx, activity):
+        raise forbidden("Only the organiser (or an administrator) changes this activity.")
+    return activity
+
+
+def _check_place(session: Session, ctx: AccessContext, data: ActivityIn) -> None:
+    if data.school_id is not None and session.get(School, data.school_id) is None:
+        raise APIError(422, "unknown_school", f"School {data.school_id} does not exist.")
+    if data.zone_id is not None and session.get(Zone, data.zone_id) is None:
+        raise APIError(422, "unknown_zone", f"Zone {data.zone_id} does not exist.")
+    if data.school_id is None and data.zone_id is None:
+        raise APIError(422, "place_required", "Say where it took place: a school, or a zone for zone-wide ones.")
+    if abs(data.held_on - date.today()) > MAX_AHEAD:
+        raise APIError(422, "date_out_of_range", "The date must be within a year of today.")
+    me = ctx.user
+    if data.kind == ActivityKind.visit:
+        if me.role != UserRole.researcher:
+            raise forbidden("Only researchers record visits to their contact schools (蹲点).")
+        if data.school_id is None:
+            raise APIError(422, "school_required", "A visit is a day at a contact school: give school_id.")
+        semester = semester_of(data.held_on)
+        if data.school_id not in contact_school_ids(session, me.id, semester):
+            raise APIError(422, "not_contact_school",
+                           f"School {data.school_id} is not one of your contact schools in {semester}.")
+        return
+    if ctx.is_admin or me.role == UserRole.researcher:
+        if me.role == UserRole.researcher and data.school_id is not None \
+                and data.school_id not in ctx.visible_school_ids:
+            raise forbidden("You may record activities only at schools of your communities or contact schools.")
+        return
+    if data.kind == ActivityKind.seminar and me.role != UserRole.school_admin:
+        raise forbidden("Seminars are organised by researchers, school admins or administrators.")
+    if data.school_id is None or data.school_id != me.school_id:
+        raise forbidden("Record activities of your own school (give your school_id).")
+
+
+def _people(session: Session, ids: list[int]) -> list[int]:
+    wanted = sorted(set(ids))
+    found = set(session.scalars(select(User.id).where(User.id.in_(wanted or [-1]), User.is_active.is_(True))))
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise APIError(422, "unknown_user", f"Unknown or inactive user(s): {', '.join(map(str, missing[:10]))}.")
+    return wanted
+
+
+def create(session: Session, ctx: AccessContext, data: ActivityIn) -> Activity:
+    _check_place(session, ctx, data)
+    attendees = _people(session, data.attendee_ids)
+    activity = Activity(kind=data.kind, title=data.title, held_on=data.held_on, school_id=data.school_id,
+                        zone_id=data.zone_id, subject=data.subject, minutes=data.minutes, organizer_id=ctx.user.id)
+    activity.attendees = [ActivityAttendee(user_id=u) for u in attendees]
+    activity.materials = [ActivityMaterial(name=link.name, url=str(link.url), uploaded_by_id=ctx.user.id)
+                          for link in data.links]
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def update(session: Session, activity: Activity, data: ActivityPatch) -> Activity:
+    if data.title is not None:
+        activity.title = data.title
+    if data.minutes is not None:
+        activity.minutes = data.minutes
+    if data.attendee_ids is not None:
+        wanted = _people(session, data.attendee_ids)
+        activity.attendees = [a for a in activity.attendees if a.user_id in wanted]
+        have = {a.user_id for a in activity.attendees}
+        activity.attendees += [ActivityAttendee(user_id=u) for u in wanted if u not in have]
+    session.flush()
+    return activity
+
+
+def material_out(activity: Activity, m: ActivityMaterial) -> MaterialOut:
+    url = m.url if m.url else f"/api/activities/{activity.id}/materials/{m.id}"
+    return MaterialOut(id=m.id, name=m.name, url=url, is_file=m.path is not None, size_bytes=m.size_bytes,
+                       content_type=m.content_type, created_at=m.created_at)
+
+
+def to_out(session: Session, ctx: AccessContext, activity: Activity) -> ActivityOut:
+    ids = [a.user_id for a in activity.attendees]
+    names = {uid: name for uid, name in session.execute(
+        select(User.id, User.display_name).where(User.id.in_(ids or [-1])))}
+    return ActivityOut(
+        id=activity.id, kind=activity.kind, title=activity.title, held_on=activity.held_on,
+        school_id=activity.school_id, school_name=activity.school.name if activity.school else "",
+        zone_id=activity.zone_id, subject=activity.subject,
+        organizer=PersonRef(id=activity.organizer_id, name=activity.organizer.display_name),
+        attendees=[PersonRef(id=i, name=names.get(i, "")) for i in sorted(ids)], minutes=activity.minutes,
+        materials=[material_out(activity, m) for m in activity.materials], can_edit=can_edit(ctx, activity))

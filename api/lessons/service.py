@@ -1,0 +1,141 @@
+"""Scheduling and editing lessons; grouping them for 同课异构."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from api.access import AccessContext, can_manage_lesson, can_view_lesson, visible_lessons_clause
+from api.errors import APIError, forbidden, not_found
+from api.lessons.schemas import ClassroomOut, GroupIn, LessonIn, LessonOut, LessonPatch
+from models import Lesson, LessonClassroom, LessonGroup, RoomMode, School, User, UserRole
+from models.search_index import index_lesson
+
+
+def get_visible(session: Session, ctx: AccessContext, lesson_id: int) -> Lesson:
+    lesson = session.get(Lesson, lesson_id)
+    if lesson is None or not can_view_lesson(ctx, lesson):
+        raise not_found("lesson")
+    return lesson
+
+
+def get_managed(session: Session, ctx: AccessContext, lesson_id: int) -> Lesson:
+    lesson = get_visible(session, ctx, lesson_id)
+    if not can_manage_lesson(ctx, lesson):
+        raise forbidden("Only the lesson's teacher or the school's admins may change this lesson.")
+    return lesson
+
+
+def to_out(lesson: Lesson) -> LessonOut:
+    return LessonOut(
+        id=lesson.id, title=lesson.title, topic=lesson.topic, subject=lesson.subject, grade=lesson.grade,
+        teacher_id=lesson.teacher_id, teacher_name=lesson.teacher.display_name, school_id=lesson.school_id,
+        school_name=lesson.school.name, kind=lesson.kind, scheduled_at=lesson.scheduled_at,
+        duration_minutes=lesson.duration_minutes, status=lesson.status, visibility=lesson.visibility,
+        room_mode=lesson.room_mode, group_id=lesson.group_id, failure_reason=lesson.failure_reason,
+        classrooms=[ClassroomOut.model_validate(c) for c in lesson.classrooms],
+    )
+
+
+def _teacher_for(session: Session, ctx: AccessContext, teacher_id: int | None) -> User:
+    me = ctx.user
+    if teacher_id is None or teacher_id == me.id:
+        if me.school_id is None:
+            raise APIError(422, "teacher_required", "Say which teacher teaches this lesson (teacher_id).")
+        return me
+    teacher = session.get(User, teacher_id)
+    if teacher is None or teacher.school_id is None:
+        raise APIError(422, "unknown_teacher", f"User {teacher_id} is not a teacher at a school.")
+    if not (ctx.is_admin or (me.role == UserRole.school_admin and me.school_id == teacher.school_id)):
+        raise forbidden("You may only schedule your own lessons.")
+    return teacher
+
+
+def _check_group(session: Session, group_id: int | None) -> None:
+    if group_id is not None and session.get(LessonGroup, group_id) is None:
+        raise APIError(422, "unknown_group", f"Lesson group {group_id} does not exist.")
+
+
+def _classrooms(session: Session, lesson: LessonIn) -> list[LessonClassroom]:
+    if lesson.room_mode != RoomMode.dual:
+        if lesson.classrooms:
+            raise APIError(422, "classrooms_need_dual", "Only dual-teacher lessons (room_mode=dual) have classrooms.")
+        return []
+    rooms = lesson.classrooms
+    if not 2 <= len(rooms) <= 4:
+        raise APIError(422, "dual_classrooms", "A dual-teacher lesson has a master classroom and 1 to 3 remote ones.")
+    out = []
+    for i, room in enumerate(rooms):
+        if session.get(School, room.school_id) is None:
+            raise APIError(422, "unknown_school", f"School {room.school_id} does not exist.")
+        if room.teacher_id is not None and session.get(User, room.teacher_id) is None:
+            raise APIError(422, "unknown_teacher", f"User {room.teacher_id} does not exist.")
+        out.append(LessonClassroom(school_id=room.school_id, teacher_id=room.teacher_id,
+                                   label=room.label or ("主讲端" if i == 0 else f"辅助端{i}"), position=i))
+    return out
+
+
+def create(session: Session, ctx: AccessContext, data: LessonIn) -> Lesson:
+    teacher = _teacher_for(session, ctx, data.teacher_id)
+    _check_group(session, data.group_id)
+    lesson = Lesson(
+        **data.model_dump(exclude={"teacher_id", "classrooms"}),
+        teacher_id=teacher.id, school_id=teacher.school_id,
+    )
+    lesson.classrooms = _classrooms(session, data)
+    session.add(lesson)
+    session.flush()
+    index_lesson(session, lesson.id)
+    return lesson
+
+
+def update(session: Session, lesson: Lesson, data: LessonPatch) -> Lesson:
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("title", "subject", "grade", "kind", "duration_minutes", "visibility"):
+        if key in changes and changes[key] is None:
+            raise APIError(422, "invalid_input", f"'{key}' cannot be empty.")
+    _check_group(session, changes.get("group_id"))
+    for key, value in changes.items():
+        setattr(lesson, key, value)
+    session.flush()
+    index_lesson(session, lesson.id)
+    return lesson
+
+
+def list_query(ctx: AccessContext, filters: Mapping[str, object]) -> Select[tuple[Lesson]]:
+    query: Select[tuple[Lesson]] = select(Lesson).where(visible_lessons_clause(ctx))  # type: ignore[assignment]
+    columns = {"subject": Lesson.subject, "grade": Lesson.grade, "school_id": Lesson.school_id,
+               "kind": Lesson.kind, "status": Lesson.status, "teacher_id": Lesson.teacher_id,
+               "group_id": Lesson.group_id}
+    for key, value in filters.items():
+        if value is not None:
+            query = query.where(columns[key] == value)
+    return query
+
+
+def page(session: Session, query: Select[tuple[Lesson]], limit: int, offset: int) -> tuple[Sequence[Lesson], int]:
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = (Lesson.scheduled_at.desc().nulls_last(), Lesson.id.desc())
+    rows: Sequence[Lesson] = session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()  # type: ignore[assignment]
+    return rows, total
+
+
+def create_group(session: Session, ctx: AccessContext, data: GroupIn) -> LessonGroup:
+    group = LessonGroup(topic=data.topic, subject=data.subject, grade=data.grade, created_by_id=ctx.user.id)
+    session.add(group)
+    session.flush()
+    for lesson_id in data.lesson_ids:
+        lesson = get_visible(session, ctx, lesson_id)
+        if not (can_manage_lesson(ctx, lesson) or ctx.user.role == UserRole.researcher):
+            raise forbidden(f"You may not put lesson {lesson_id} into a group.")
+        lesson.group_id = group.id
+    session.flush()
+    return group
+
+
+def group_out(session: Session, ctx: AccessContext, group: LessonGroup) -> dict[str, object]:
+    lessons = [to_out(lesson) for lesson in group.lessons if can_view_lesson(ctx, lesson)]
+    return {"id": group.id, "topic": group.topic, "subject": group.subject, "grade": group.grade,
+            "lessons": lessons}

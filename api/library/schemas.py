@@ -1,0 +1,35 @@
+"""Library search results: lessons with the passages that matched."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from models import LessonKind, LessonStatus
+
+
+class SearchHit(BaseModel):
+    source: str = Field(description="transcript, note, title, topic, teacher, school, subject, grade, kind or tag")
+    t_start: float | None = Field(description="Seconds on the lesson clock (null for metadata hits)")
+    t_end: float | None
+    snippet: str = Field(description="HTML-escaped text with <mark> around the query words")
+
+
+class SearchResult(BaseModel):
+    id: int
+    title: str
+    teacher: str
+    school: str
+    subject: str
+    grade: str
+    kind: LessonKind
+    status: LessonStatus
+    score: float
+    hits: list[SearchHit]
+
+
+class SearchPage(BaseModel):
+    query: list[str] = Field(description="The words searched for (all must occur)")
+    items: list[SearchResult]
+    total: int
+    limit: int
+    offset: int

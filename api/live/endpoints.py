@@ -1,0 +1,50 @@
+"""Going live and watching: relay tokens, and the live HLS served with signed, expiring URLs.
+
+The live HLS uses the media API's signing (nginx ``secure_link`` format, every playlist line
+signed with the playlist's expiry) but is served by its own route because its playlists grow:
+they must never be cached, while /media/ playlists of finished lessons are.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse, PlainTextResponse
+
+from api.deps import DB, Access
+from api.errors import APIError
+from api.live import service
+from api.live.schemas import PublishGrant, WatchGrant
+from api.media.service import sign_playlist
+from api.types import PathId
+from tingke.signing import check_media_url
+
+router = APIRouter(tags=["live"])
+
+
+@router.post("/api/lessons/{lesson_id}/live", response_model=PublishGrant)
+def go_live(lesson_id: PathId, session: DB, ctx: Access) -> PublishGrant:
+    """A WHIP URL and a short-lived publisher token (a classroom token for a dual lesson).
+    Ask again for a fresh token to reconnect."""
+    return service.publish_grant(session, ctx, lesson_id)
+
+
+@router.post("/api/lessons/{lesson_id}/live/watch", response_model=WatchGrant)
+def watch_live(lesson_id: PathId, session: DB, ctx: Access) -> WatchGrant:
+    """A WHEP URL and viewer token for low-delay watching, and the signed live HLS URL for the crowd."""
+    return service.watch_grant(session, ctx, lesson_id)
+
+
+@router.get("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
+@router.head("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
+def live_hls(lesson_id: int, name: str, md5: str | None = None, expires: str | None = None) -> Response:
+    uri = f"{service.LIVE_HLS_PREFIX}{lesson_id}/hls/{name}"
+    if not check_media_url(uri, md5, expires):
+        raise APIError(403, "link_expired", "This media link is invalid or has expired. Reload the page.")
+    file = service.live_hls_file(lesson_id, name)
+    if file is None:
+        raise APIError(404, "not_found", "The live stream has not started yet or the file does not exist.")
+    if file.suffix == ".m3u8":
+        text = sign_playlist(file.read_text(errors="replace"), uri, int(expires or 0))
+        return PlainTextResponse(text, media_type="application/vnd.apple.mpegurl",
+                                 headers={"Cache-Control": "no-cache"})
+    return FileResponse(file, media_type="video/mp2t", headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,152 @@
+"""Recordings in, signed media URLs out: what the media endpoints do besides HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.errors import APIError
+from api.media import uploads
+from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind
+from tingke import jobs_client
+from tingke.media_probe import probe
+from tingke.settings import get_settings
+from tingke.signing import secure_link_hash
+from tingke.stage_errors import StageError
+
+MEDIA_PREFIX = "/media/"
+ALLOWED_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".ts", ".3gp", ".avi", ".flv", ".m4a", ".mp3",
+                      ".aac", ".wav", ".ogg", ".opus", ".flac", ".amr"}
+
+
+def validate_recording(path: Path) -> dict[str, Any]:
+    """ffprobe + a short decode; a StageError becomes a 422 with the same code."""
+    try:
+        info = probe(path)
+    except StageError as exc:
+        raise APIError(422, exc.code, f"{exc.en}. {exc.zh}。") from exc
+    return {"duration": info.duration, "width": info.width, "height": info.height,
+            "video_codec": info.video_codec, "audio_codec": info.audio_codec}
+
+
+def accept_recording(
+    session: Session, lesson: Lesson, data: Path, filename: str, user_id: int
+) -> tuple[MediaAsset, Job]:
+    """Move a validated file into the lesson's folder, register it, queue processing.
+    The lesson's earlier media are left alone: the new outputs replace them only when complete."""
+    probe_info = validate_recording(data)
+    suffix = Path(filename).suffix.lower()
+    suffix = suffix if suffix in ALLOWED_EXTENSIONS else ".bin"
+    media_root = get_settings().media_root
+    target = media_root / "lessons" / str(lesson.id) / "uploads" / f"{int(time.time())}-{secrets.token_hex(4)}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(data, target)
+    asset = MediaAsset(lesson_id=lesson.id, kind=MediaKind.upload, path=str(target.relative_to(media_root)),
+                       content_type="application/octet-stream", bytes=target.stat().st_size,
+                       duration_seconds=probe_info["duration"],
+                       meta={"filename": filename, "probe": probe_info, "uploaded_by": user_id})
+    session.add(asset)
+    lesson.status = LessonStatus.processing
+    lesson.failure_reason = None
+    session.flush()
+    job = jobs_client.queue_job(session, lesson.id, "process_lesson", asset.id)
+    return asset, job
+
+
+def active_job(session: Session, lesson_id: int) -> Job | None:
+    return session.scalars(
+        select(Job).where(Job.lesson_id == lesson_id, Job.state.in_([JobState.queued, JobState.running]))
+        .order_by(Job.id.desc())
+    ).first()
+
+
+def latest_job(session: Session, lesson_id: int) -> Job | None:
+    return session.scalars(select(Job).where(Job.lesson_id == lesson_id).order_by(Job.id.desc())).first()
+
+
+def finish_upload(session: Session, lesson: Lesson, meta: uploads.UploadMeta) -> tuple[MediaAsset, Job]:
+    try:
+        return accept_recording(session, lesson, uploads.data_path(meta), meta.filename, meta.user_id)
+    finally:
+        uploads.discard(meta.uid)
+
+
+# ---- signed URLs ------------------------------------------------------------------------------
+
+def signed(uri: str, expires: int) -> str:
+    return f"{uri}?md5={secure_link_hash(uri, expires)}&expires={expires}"
+
+
+def media_uri(relative: str) -> str:
+    return MEDIA_PREFIX + relative.lstrip("/")
+
+
+def media_file(uri: str) -> Path | None:
+    """The file behind a /media/ URI, only inside media_root/lessons (uploads and raw live
+    recordings are never served)."""
+    root = (get_settings().media_root / "lessons").resolve()
+    relative = uri.removeprefix(MEDIA_PREFIX)
+    if not relative.startswith("lessons/"):
+        return None
+    path = (get_settings().media_root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file() or any(p.startswith(".") for p in path.parts):
+        return None
+    return path
+
+
+def sign_playlist(text: str, playlist_uri: str, expires: int) -> str:
+    """Give every relative URI of an HLS playlist its own signature with the playlist's expiry,
+    so players fetch segments and variant playlists without cookies or headers."""
+    base = playlist_uri.rsplit("/", 1)[0]
+    lines = []
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "://" not in line and not line.startswith("/"):
+            line = signed(f"{base}/{line.split('?', 1)[0]}", expires)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def lesson_media(session: Session, lesson: Lesson) -> dict[str, Any]:
+    """Signed URLs of everything a player needs, valid for media_url_ttl_seconds."""
+    expires = int(time.time()) + get_settings().media_url_ttl_seconds
+    assets = {a.kind: a for a in session.scalars(select(MediaAsset).where(MediaAsset.lesson_id == lesson.id))}
+    out: dict[str, Any] = {"lesson_id": lesson.id, "status": lesson.status.value,
+                           "duration_seconds": lesson.media_duration_seconds, "expires": expires,
+                           "hls": None, "renditions": [], "audio_only": None, "download": None, "poster": None,
+                           "storyboard": [], "subtitles": None}
+    job = latest_job(session, lesson.id)
+    out["job"] = {"id": job.id, "state": job.state.value, "stage": job.stage, "progress": job.progress} if job else None
+    hls = assets.get(MediaKind.hls)
+    if hls is not None:
+        out["hls"] = signed(media_uri(hls.path), expires)
+        base = hls.path.rsplit("/", 1)[0]
+        out["renditions"] = [
+            {"name": r["name"], "height": r["height"], "width": r["width"], "bandwidth": r["peak_bps"],
+             "average_bandwidth": r["average_bps"], "audio_only": r["height"] is None,
+             "url": signed(media_uri(f"{base}/{r['name']}/index.m3u8"), expires)}
+            for r in hls.meta.get("ladder", [])
+        ]
+        if hls.meta.get("audio"):
+            out["audio_only"] = signed(media_uri(hls.meta["audio"]), expires)
+        if hls.meta.get("download"):
+            out["download"] = signed(media_uri(hls.meta["download"]), expires)
+    if (poster := assets.get(MediaKind.poster)) is not None:
+        out["poster"] = signed(media_uri(poster.path), expires)
+    if (subtitles := assets.get(MediaKind.subtitles)) is not None:
+        out["subtitles"] = signed(media_uri(subtitles.path), expires)
+    if (board := assets.get(MediaKind.storyboard)) is not None:
+        path = get_settings().media_root / board.path
+        base = board.path.rsplit("/", 1)[0]
+        try:
+            frames = json.loads(path.read_text())
+        except (OSError, ValueError):
+            frames = []
+        out["storyboard"] = [{"t": f["t"], "url": signed(media_uri(f"{base}/{f['file']}"), expires)} for f in frames]
+    return out

@@ -1,0 +1,1 @@
+"""In-app notifications: any domain calls ``service.notify``; people read them at /api/notifications."""

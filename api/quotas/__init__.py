@@ -1,0 +1,1 @@
+"""Quota rules and the progress computed from what people actually did."""

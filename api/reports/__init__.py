@@ -1,0 +1,1 @@
+"""Downloadable lesson reports: the Word 听课记录 and the Excel sheet of scores."""

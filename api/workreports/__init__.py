@@ -1,0 +1,1 @@
+"""Researchers' monthly and semester reports (.docx) and schools' quota sheets (.xlsx)."""

@@ -1,0 +1,162 @@
+"""The Word reports of a researcher and the Excel quota sheet of a school."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.shared import Pt
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from api.qualifications.schemas import PassRateOut
+from api.quotas.service import PersonProgress, SchoolProgress
+from api.workreports.collect import ResearcherPeriod
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+KIND_ZH = {"visit": "蹲点进校", "prep": "集体备课", "themed": "主题教研", "seminar": "主题研讨活动"}
+LESSON_KIND_ZH = {"ordinary": "常态课", "open": "公开课", "demonstration": "示范课", "observation": "观摩课",
+                  "competition": "优质课", "spot_check": "抽测课"}
+METRIC_ZH = {"observations": "听课节数", "drop_in_share": "推门课占比", "contact_observations": "联系校听课",
+             "visit_days": "进校天数", "activities": "集体备课/主题教研", "seminars": "主题研讨活动",
+             "open_lessons": "公开课"}
+POSITION_ZH = {"teacher": "科任教师", "group_leader": "科组长", "middle_leader": "中层干部",
+               "school_leader": "校级干部", "researcher": "教研员"}
+
+
+def metric_text(metric: str, done: float, target: float) -> str:
+    if metric == "drop_in_share":
+        return f"{done:.0%} / {target:.0%}"
+    return f"{done:g} / {target:g}"
+
+
+def _table(doc: DocumentObject, header: list[str], rows: list[list[str]]) -> None:
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = text
+
+
+def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress | None) -> bytes:
+    doc = Document()
+    doc.styles["Normal"].font.size = Pt(10.5)
+    doc.add_heading(title, level=0)
+    doc.add_paragraph(f"研训员：{period.researcher.display_name}　　时段：{period.first} 至 {period.last}"
+                      f"（{period.semester} 学期）")
+    doc.add_paragraph("蹲点联系学校：" + ("、".join(period.contact_schools) or "（本学期未分配）"))
+    mean = period.mean_total
+    doc.add_paragraph(
+        f"本期进校 {len({v.held_on for v in period.visits})} 天，听课 {len(period.observations)} 节"
+        f"（其中推门课 {sum(1 for o in period.observations if o.drop_in and o.signed)} 节经上课教师签名），"
+        f"参加教研活动 {len(period.activities)} 次" + (f"，听课平均得分 {mean}。" if mean is not None else "。"))
+
+    doc.add_heading("一、进校蹲点", level=1)
+    if period.visits:
+        _table(doc, ["日期", "学校", "内容", "纪要"], [
+            [str(v.held_on), v.school.name if v.school else "", v.title, v.minutes[:200]] for v in period.visits])
+    else:
+        doc.add_paragraph("本期无进校记录。")
+
+    doc.add_heading("二、听课评课", level=1)
+    if period.observations:
+        _table(doc, ["日期", "课题", "执教", "学校", "课型", "推门", "得分"], [
+            [str(o.day), o.lesson_title, o.teacher, o.school, LESSON_KIND_ZH.get(o.kind, o.kind),
+             ("是（已签名）" if o.signed else "是") if o.drop_in else "否",
+             f"{o.total:.1f}" if o.total is not None else "—"] for o in period.observations])
+    else:
+        doc.add_paragraph("本期无提交的听课记录。")
+
+    doc.add_heading("三、评分概况", level=1)
+    if period.dimension_means:
+        _table(doc, ["评课维度", "平均分"], [[name, f"{m:.2f}"] for name, m in period.dimension_means])
+    else:
+        doc.add_paragraph("本期无评分。")
+
+    doc.add_heading("四、课堂观察要点", level=1)
+    if period.tag_counts:
+        for name, n in period.tag_counts:
+            doc.add_paragraph(f"{name}：{n} 条记录", style="List Bullet")
+            for text in period.tag_examples.get(name, []):
+                doc.add_paragraph(f"“{text}”", style="List Bullet 2")
+    else:
+        doc.add_paragraph("本期无课堂观察记录。")
+
+    doc.add_heading("五、教研活动", level=1)
+    if period.activities:
+        _table(doc, ["日期", "类型", "主题", "地点"], [
+            [str(a.held_on), KIND_ZH.get(a.kind.value, a.kind.value), a.title, a.school.name if a.school else "片区"]
+            for a in period.activities])
+    else:
+        doc.add_paragraph("本期未参加集体备课、主题教研或研讨活动。")
+
+    summaries = [o for o in period.observations if o.summary]
+    if summaries:
+        doc.add_heading("六、总评摘录", level=1)
+        for o in summaries[:20]:
+            doc.add_paragraph(f"{o.lesson_title}（{o.teacher}）：{o.summary}", style="List Bullet")
+
+    if quota is not None:
+        doc.add_heading("七、学期工作量完成情况", level=1)
+        _table(doc, ["指标", "完成 / 要求", "是否达标"], [
+            [METRIC_ZH.get(m.metric, m.metric), metric_text(m.metric, m.done, m.target), "达标" if m.met else "未达标"]
+            for m in quota.metrics])
+    out = BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+HEAD_FONT = Font(bold=True)
+MISSED = PatternFill("solid", fgColor="FDECEA")
+
+
+def school_xlsx(progress: SchoolProgress, semester: str, rate: PassRateOut | None) -> bytes:
+    wb = Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    sheet.title = "人员工作量"
+    metrics = sorted({m.metric for p in progress.people for m in p.metrics},
+                     key=lambda k: list(METRIC_ZH).index(k) if k in METRIC_ZH else 99)
+    sheet.append([f"{progress.name} {semester} 学期工作量统计（由系统根据听课、签名与活动记录计算）"])
+    header = ["姓名", "岗位"]
+    for metric in metrics:
+        header += [f"{METRIC_ZH.get(metric, metric)}完成", f"{METRIC_ZH.get(metric, metric)}要求"]
+    sheet.append([*header, "是否达标"])
+    for cell in sheet[2]:
+        cell.font = HEAD_FONT
+    for person in progress.people:
+        by_metric = {m.metric: m for m in person.metrics}
+        row: list[object] = [person.name, POSITION_ZH.get(person.position, person.position)]
+        for metric in metrics:
+            m = by_metric.get(metric)
+            row += [m.done, m.target] if m else [None, None]
+        sheet.append([*row, "达标" if person.met else "未达标"])
+        if not person.met:
+            sheet.cell(row=sheet.max_row, column=len(row) + 1).fill = MISSED
+    sheet.column_dimensions["A"].width = 16
+
+    groups = wb.create_sheet("教研组公开课")
+    groups.append(["学科组", "公开课完成", "公开课要求", "是否达标"])
+    for cell in groups[1]:
+        cell.font = HEAD_FONT
+    for group in progress.subject_groups:
+        m = group.metrics[0] if group.metrics else None
+        groups.append([group.subject, m.done if m else None, m.target if m else None,
+                       "达标" if group.met else "未达标"])
+
+    qual = wb.create_sheet("课改合格课")
+    qual.append(["教职工人数", "合格人数", "合格率"])
+    for cell in qual[1]:
+        cell.font = HEAD_FONT
+    if rate is not None:
+        qual.append([rate.staff, rate.qualified, rate.rate])
+        qual.cell(row=2, column=3).number_format = "0.0%"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
