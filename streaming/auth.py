@@ -1,0 +1,60 @@
+"""Bearer tokens for the relay: issued by the API (``tingke.signing``, purpose "live"),
+scoped to one room (lesson id) and one role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streaming.errors import RelayError
+from tingke.signing import TokenError, verify_token
+
+ROLES = ("publisher", "classroom", "viewer")
+MODES = ("broadcast", "dual")
+TOKEN_PURPOSE = "live"
+
+
+@dataclass(frozen=True)
+class LiveClaims:
+    room: str
+    role: str
+    mode: str
+    sub: str
+    name: str
+    label: str
+
+
+def authenticate(authorization: str | None, room: str, allowed_roles: tuple[str, ...]) -> LiveClaims:
+    """Check ``Authorization: Bearer <token>`` for ``room`` and one of ``allowed_roles``.
+
+    401 when the token is missing, malformed, forged or expired; 403 when it is valid but
+    for another room or role.
+    """
+    challenge = {"WWW-Authenticate": 'Bearer realm="tingke-relay"'}
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise RelayError(401, "unauthorized", "an Authorization: Bearer <token> header is required", challenge)
+    token = authorization[7:].strip()
+    try:
+        raw = verify_token(TOKEN_PURPOSE, token)
+    except TokenError as exc:
+        raise RelayError(401, "invalid_token", f"the live token is not valid: {exc}", challenge) from exc
+    claims = _claims(raw)
+    if claims.room != room:
+        raise RelayError(403, "wrong_room", "this token is for another room")
+    if claims.role not in allowed_roles:
+        raise RelayError(403, "wrong_role", f"a {claims.role} token cannot do this (needs {', '.join(allowed_roles)})")
+    return claims
+
+
+def _claims(raw: dict[str, object]) -> LiveClaims:
+    role = str(raw.get("role", ""))
+    mode = str(raw.get("mode", "broadcast"))
+    if role not in ROLES or mode not in MODES or "room" not in raw:
+        raise RelayError(401, "invalid_token", "the live token lacks a valid room, role or mode")
+    return LiveClaims(
+        room=str(raw["room"]),
+        role=role,
+        mode=mode,
+        sub=str(raw.get("sub", "")),
+        name=str(raw.get("name", "")),
+        label=str(raw.get("label", "")),
+    )

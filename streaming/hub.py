@@ -1,0 +1,313 @@
+"""Fan-out of one published track (encoded frames) to subscribers and frame listeners.
+
+One :class:`TrackHub` exists per (publisher label, kind) in a room. It outlives the publisher's
+peer connection: when a phone drops and reconnects, the new track is attached to the same hub,
+its timestamps are shifted to continue the hub's timeline (gap included), and subscribers stay
+subscribed; they only wait for the next keyframe, which the hub asks the publisher for.
+
+Every consumer reads through an :class:`Outlet`: a bounded queue of its own. A consumer that
+falls behind overflows only its own queue, which is then emptied and waits for a keyframe, so
+a slow subscriber never stalls the others and never grows memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+from aiortc import MediaStreamTrack, RTCRtpReceiver
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from streaming import aiortc_bridge
+
+log = logging.getLogger(__name__)
+
+PLI_MIN_INTERVAL = 0.5  # seconds between keyframe requests sent to one publisher track
+QUEUE_FRAMES = {"video": 90, "audio": 150}  # ~3 s at 30 fps / 20 ms audio frames
+
+
+@dataclass
+class HubStats:
+    frames_in: int = 0
+    keyframes_in: int = 0
+    plis_sent: int = 0
+    keyframe_requests: int = 0
+    gated_drops: int = 0
+    overflow_resets: int = 0
+    sources: int = 0
+    last_keyframe_wait_ms: float = 0.0  # a new consumer's wait for its first keyframe (relay side)
+    max_keyframe_wait_ms: float = 0.0
+
+
+class Outlet:
+    """One consumer's bounded queue, with keyframe gating for video.
+
+    A ``packetized`` outlet (a subscriber's sender) receives the hub's shared RTP payloads
+    (:class:`~streaming.aiortc_bridge.PacketizedFrame`) instead of the ``av.Packet``.
+    """
+
+    def __init__(self, hub: TrackHub, maxsize: int, packetized: bool = False) -> None:
+        self.hub = hub
+        self.packetized = packetized
+        self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
+        self.waiting_keyframe = hub.kind == "video"
+        self.closed = False
+        self.delivered = 0
+        self.created = time.monotonic()
+        self.first_delivery: float | None = None
+
+    def offer(self, packet: av.Packet, item: Any) -> None:
+        """Queue ``item`` (``packet`` or its packetized form) unless gated or overflowing."""
+        if self.closed:
+            return
+        if self.waiting_keyframe:
+            if not packet.is_keyframe:
+                self.hub.stats.gated_drops += 1
+                self.hub.request_keyframe()
+                return
+            self.waiting_keyframe = False
+        if self.queue.full():
+            # This consumer fell ~3 s behind: drop its backlog, resync on the next keyframe.
+            self.hub.stats.overflow_resets += 1
+            self._drain()
+            if self.hub.kind == "video":
+                self.waiting_keyframe = True
+                self.hub.request_keyframe()
+                return
+        self.queue.put_nowait(item)
+        self.delivered += 1
+        if self.first_delivery is None:
+            self.first_delivery = time.monotonic()
+            wait_ms = round(1000 * (self.first_delivery - self.created), 1)
+            self.hub.stats.last_keyframe_wait_ms = wait_ms
+            self.hub.stats.max_keyframe_wait_ms = max(self.hub.stats.max_keyframe_wait_ms, wait_ms)
+
+    async def get(self) -> Any:
+        """The next packet, or None once the hub closed or this outlet was closed."""
+        if self.closed and self.queue.empty():
+            return None
+        return await self.queue.get()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.hub.remove_outlet(self)
+        self._drain()
+        self.queue.put_nowait(None)
+
+    def _drain(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+
+
+class ForwardedTrack(MediaStreamTrack):
+    """The track a subscriber's RTCRtpSender reads: encoded ``av.Packet`` objects, which aiortc's
+    sender packs without encoding, or (``packetized``) the hub's shared RTP payloads for a sender
+    prepared with :func:`streaming.aiortc_bridge.share_packetization`."""
+
+    def __init__(self, hub: TrackHub, packetized: bool = False) -> None:
+        super().__init__()
+        self.kind = hub.kind
+        self.hub = hub
+        self.outlet = hub.add_outlet(QUEUE_FRAMES[hub.kind], packetized=packetized)
+
+    async def recv(self) -> Any:
+        if self.readyState != "live":
+            raise MediaStreamError
+        packet = await self.outlet.get()
+        if packet is None:
+            self.stop()
+            raise MediaStreamError
+        return packet
+
+    def stop(self) -> None:
+        super().stop()
+        self.outlet.close()
+
+
+class FrameListener:
+    """Encoded frames of a hub for an in-process consumer (recorder, HLS feeder).
+
+    ``async for packet in listener`` yields ``av.Packet`` (pts in ``1/clock_rate`` on the hub's
+    continuous timeline, ``is_keyframe`` set) until the hub closes or ``close()`` is called.
+    The first video packet is always a keyframe.
+    """
+
+    def __init__(self, hub: TrackHub, maxsize: int) -> None:
+        self.hub = hub
+        self.outlet = hub.add_outlet(maxsize)
+
+    def __aiter__(self) -> AsyncIterator[av.Packet]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[av.Packet]:
+        while True:
+            packet = await self.outlet.get()
+            if packet is None:
+                return
+            yield packet
+
+    def close(self) -> None:
+        self.outlet.close()
+
+
+@dataclass
+class _Source:
+    track: MediaStreamTrack
+    receiver: RTCRtpReceiver
+    offset: int | None = None  # added to the source's pts to continue the hub's timeline
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class TrackHub:
+    """Encoded fan-out of one publisher's audio or video."""
+
+    def __init__(self, label: str, kind: str, codec: RTCRtpCodecParameters) -> None:
+        self.label = label
+        self.kind = kind
+        self.codec = codec
+        self.clock_rate = codec.clockRate
+        self._packetizer = aiortc_bridge.FramePacketizer(codec)  # once per frame for all subscribers
+        self.stats = HubStats()
+        self.origin: float | None = None  # monotonic time of pts 0 on the hub's timeline
+        self.on_source_ended: list[Callable[[TrackHub], None]] = []
+        self._outlets: set[Outlet] = set()
+        self._source: _Source | None = None
+        self._last_pts: int | None = None
+        self._last_arrival = 0.0
+        self._last_pli = -PLI_MIN_INTERVAL
+        self._pli_pending: asyncio.TimerHandle | None = None
+        self._pli_tasks: set[asyncio.Future[int]] = set()
+        self.closed = False
+
+    # ---- publisher side ---------------------------------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        return self._source is not None
+
+    def attach(self, track: MediaStreamTrack, receiver: RTCRtpReceiver) -> None:
+        """Start forwarding ``track``; replaces any previous source (a reconnecting publisher)."""
+        if self._source is not None and self._source.task is not None:
+            self._source.task.cancel()
+        source = _Source(track, receiver)
+        self._source = source
+        self.stats.sources += 1
+        source.task = asyncio.ensure_future(self._pump(source))
+        if self.kind == "video":
+            for outlet in self._outlets:
+                outlet.waiting_keyframe = True
+
+    async def _pump(self, source: _Source) -> None:
+        try:
+            while True:
+                try:
+                    packet = await source.track.recv()
+                except MediaStreamError:
+                    break
+                if not isinstance(packet, av.Packet):
+                    raise TypeError("receiver decoded a frame: streaming.aiortc_bridge.install_forwarding() "
+                                    "was not called before the publisher connected")
+                self._deliver(source, packet)
+        finally:
+            if self._source is source:
+                self._source = None
+                for callback in list(self.on_source_ended):
+                    callback(self)
+
+    def _deliver(self, source: _Source, packet: av.Packet) -> None:
+        now = time.monotonic()
+        pts = int(packet.pts or 0)
+        if source.offset is None:
+            if self._last_pts is None:
+                source.offset = -pts
+                self.origin = now
+            else:
+                gap_ticks = int((now - self._last_arrival) * self.clock_rate)
+                source.offset = self._last_pts + max(gap_ticks, 1) - pts
+        out_pts = pts + source.offset
+        packet.pts = out_pts
+        packet.dts = out_pts
+        self._last_pts = out_pts
+        self._last_arrival = now
+        self.stats.frames_in += 1
+        if packet.is_keyframe and self.kind == "video":
+            self.stats.keyframes_in += 1
+        packetized = None
+        for outlet in list(self._outlets):
+            if outlet.packetized:
+                if packetized is None:
+                    packetized = self._packetizer.packetize(packet)
+                outlet.offer(packet, packetized)
+            else:
+                outlet.offer(packet, packet)
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a keyframe, at most once per PLI_MIN_INTERVAL; a request inside
+        the interval is sent when it ends."""
+        if self.kind != "video" or self.closed:
+            return
+        self.stats.keyframe_requests += 1
+        wait = self._last_pli + PLI_MIN_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._send_pli()
+        elif self._pli_pending is None:
+            self._pli_pending = asyncio.get_running_loop().call_later(wait, self._send_pli)
+
+    def _send_pli(self) -> None:
+        self._pli_pending = None
+        self._last_pli = time.monotonic()
+        if self._source is None:
+            return
+        self.stats.plis_sent += 1
+        task = asyncio.ensure_future(aiortc_bridge.send_pli(self._source.receiver))
+        self._pli_tasks.add(task)
+        task.add_done_callback(self._pli_tasks.discard)
+
+    # ---- consumer side ----------------------------------------------------------------------
+
+    def add_outlet(self, maxsize: int, packetized: bool = False) -> Outlet:
+        outlet = Outlet(self, maxsize, packetized)
+        if self.closed:
+            outlet.close()
+            return outlet
+        self._outlets.add(outlet)
+        if outlet.waiting_keyframe:
+            self.request_keyframe()
+        return outlet
+
+    def remove_outlet(self, outlet: Outlet) -> None:
+        self._outlets.discard(outlet)
+
+    def subscribe(self, packetized: bool = False) -> ForwardedTrack:
+        """A new track for a subscriber's sender (``packetized``: see :class:`ForwardedTrack`)."""
+        return ForwardedTrack(self, packetized)
+
+    def listen(self, maxsize: int = 600) -> FrameListener:
+        """Encoded frames for an in-process consumer; see :class:`FrameListener`."""
+        return FrameListener(self, maxsize)
+
+    @property
+    def outlet_count(self) -> int:
+        return len(self._outlets)
+
+    def max_queue(self) -> int:
+        return max((outlet.queue.qsize() for outlet in self._outlets), default=0)
+
+    def close(self) -> None:
+        """End every consumer (the publisher left for good)."""
+        self.closed = True
+        if self._pli_pending is not None:
+            self._pli_pending.cancel()
+        if self._source is not None and self._source.task is not None:
+            self._source.task.cancel()
+        self._source = None
+        for outlet in list(self._outlets):
+            outlet.close()

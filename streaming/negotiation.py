@@ -1,0 +1,193 @@
+"""Turn a WHIP or WHEP offer into a peer connection and its answer (non-trickle: the answer
+carries every ICE candidate, because aiortc gathers them all in setLocalDescription).
+
+WHIP (publish): one audio and/or one video section, sending; each restricted to what the relay
+forwards (VP8, H.264, Opus) and, for a reconnecting publisher, to the codec it used before.
+
+WHEP (watch): each audio/video section of the offer, in order, is bound to the next published
+hub of that kind whose codec it offers; the transceiver is restricted to exactly the publisher's
+codec (and H.264 profile) BEFORE the answer. Sections with nothing to bind are answered
+inactive, so a viewer offering fewer kinds than are published is served what it asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
+
+from streaming import aiortc_bridge
+from streaming.auth import LiveClaims
+from streaming.errors import RelayError
+from streaming.rooms import Room, RoomRegistry, Session
+from streaming.sdp_offer import Offer
+
+log = logging.getLogger(__name__)
+
+NEGOTIATION_ERRORS = (ValueError, KeyError, IndexError, OperationError, InvalidAccessError,
+                      InvalidStateError, InternalError)
+
+
+def rtc_configuration(settings: Any) -> RTCConfiguration:
+    """ICE servers from settings; an empty list means host candidates only (no external STUN)."""
+    servers = [
+        RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+        for s in settings.ice_servers
+    ]
+    return RTCConfiguration(iceServers=servers)
+
+
+async def _answer(pc: RTCPeerConnection, offer: Offer) -> str:
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.text, type="offer"))
+    except OperationError as exc:
+        raise RelayError(422, "no_usable_codec", f"no codec in the offer can be forwarded: {exc}") from exc
+    except NEGOTIATION_ERRORS as exc:
+        raise RelayError(400, "malformed_sdp", f"the offer was refused: {exc}") from exc
+    try:
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)
+    except NEGOTIATION_ERRORS as exc:
+        raise RelayError(422, "negotiation_failed", f"could not answer the offer: {exc}") from exc
+    return str(pc.localDescription.sdp)
+
+
+def _watch(room: Room, session: Session) -> None:
+    @session.pc.on("connectionstatechange")
+    async def _on_state() -> None:
+        if session.pc.connectionState in ("failed", "closed"):
+            await room.close_session(session)
+
+
+async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tuple[Session, str]:
+    """WHIP: admit the publisher, negotiate, attach its tracks to the room's hubs."""
+    kinds = [m.kind for m in offer.media]
+    if len(set(kinds)) != len(kinds):
+        raise RelayError(400, "too_many_tracks", "publish at most one audio and one video section")
+    if not any(m.sends for m in offer.media):
+        raise RelayError(400, "nothing_published", "the offer does not send any audio or video")
+    room = registry.open(claims.room, claims.mode)
+    async with room.lock:
+        if room.ended:
+            raise RelayError(409, "room_ending", "this lesson is ending; publish again in a moment")
+        publisher = room.admit_publisher(claims)
+        previous = publisher.session
+        if previous is not None:
+            await room.close_session(previous)  # same user reconnecting: replace the old session
+        pc = RTCPeerConnection(rtc_configuration(registry.settings))
+        session = room.new_session("whip", claims, pc, publisher.label)
+        transceivers = {}
+        for media in offer.media:
+            transceiver = pc.addTransceiver(media.kind, direction="recvonly")
+            allowed = aiortc_bridge.forwardable_codecs(media.kind)
+            hub = publisher.hubs.get(media.kind)
+            if hub is not None and any(
+                aiortc_bridge.codec_key(c) == aiortc_bridge.codec_key(hub.codec) for c in allowed
+            ) and _offers_codec(media.codecs, hub.codec):
+                allowed = [hub.codec]  # a reconnect keeps the codec, so subscribers stay subscribed
+            else:
+                allowed = _in_offer_order(allowed, media.codecs)  # the publisher's preference wins
+            aiortc_bridge.restrict_codecs(transceiver, allowed)
+            transceivers[media.kind] = transceiver
+        try:
+            answer = await _answer(pc, offer)
+        except RelayError:
+            await _abandon(room, session, publisher)
+            raise
+        tracks = {}
+        for kind, transceiver in transceivers.items():
+            track = transceiver.receiver.track
+            codec = aiortc_bridge.negotiated_codec(transceiver)
+            if track is not None and codec is not None:
+                tracks[kind] = (track, transceiver.receiver, codec)
+        if not tracks:
+            await _abandon(room, session, publisher)
+            raise RelayError(422, "no_usable_codec", "nothing in the offer can be forwarded")
+        room.publisher_started(publisher, session, tracks)
+        _watch(room, session)
+    return session, answer
+
+
+def _in_offer_order(allowed: list[Any], offered: list[Any]) -> list[Any]:
+    """``allowed`` sorted by the offer's codec order: aiortc answers in the order of the
+    transceiver's preferences, so without this a browser that prefers H.264 (for the crowd HLS to
+    copy) would be answered VP8 first and send VP8."""
+    def rank(codec: Any) -> int:
+        return next((i for i, o in enumerate(offered) if aiortc_bridge.codecs_compatible(o, codec)), len(offered))
+    return sorted(allowed, key=rank)
+
+
+def _offers_codec(offered: list[Any], codec: Any) -> bool:
+    return any(aiortc_bridge.codecs_compatible(o, codec) for o in offered)
+
+
+async def _abandon(room: Room, session: Session, publisher: Any) -> None:
+    room.sessions.pop(session.id, None)
+    session.closed = True
+    if not publisher.hubs:
+        room.publishers.pop(publisher.label, None)
+    await session.pc.close()
+    if not room.publishers and not room.sessions:
+        room.registry.forget(room)
+
+
+async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tuple[Session, str]:
+    """WHEP: bind the offer's sections to published hubs and answer."""
+    room = registry.get(claims.room)
+    if room is None or room.ended:
+        raise RelayError(404, "not_live", "nobody is publishing in this lesson yet; try again shortly")
+    own_label = room.publisher_label(claims) if claims.role == "classroom" else ""
+    async with room.lock:
+        sources = room.sources_for(own_label)
+        if not sources:
+            raise RelayError(404, "not_live", "nothing is being published in this lesson yet; try again shortly")
+        pc = RTCPeerConnection(rtc_configuration(registry.settings))
+        session = room.new_session("whep", claims, pc, own_label)
+        bound = []
+        free = list(sources)
+        for media in offer.media:
+            match = None
+            if media.receives:
+                match = next(
+                    ((p, hub) for p, hub in free if hub.kind == media.kind and _offers_codec(media.codecs, hub.codec)),
+                    None,
+                )
+            if match is None:
+                pc.addTransceiver(media.kind, direction="inactive")
+                continue
+            free.remove(match)
+            publisher, hub = match
+            track = hub.subscribe(packetized=True)
+            transceiver = pc.addTransceiver(track, direction="sendonly")
+            aiortc_bridge.restrict_codecs(transceiver, [hub.codec])
+            bound.append((transceiver, hub, track, publisher))
+        if not bound:
+            room.sessions.pop(session.id, None)
+            await pc.close()
+            kinds = sorted({hub.kind for _, hub in sources})
+            raise RelayError(422, "no_usable_codec",
+                             f"the offer receives none of what is published here ({', '.join(kinds)} with "
+                             f"{', '.join(sorted({hub.codec.mimeType for _, hub in sources}))})")
+        try:
+            answer = await _answer(pc, offer)
+        except RelayError:
+            for _, _, track, _ in bound:
+                track.stop()
+            room.sessions.pop(session.id, None)
+            await pc.close()
+            raise
+        for transceiver, hub, _track, publisher in bound:
+            aiortc_bridge.redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
+            aiortc_bridge.share_packetization(transceiver.sender)
+            session.senders.append(transceiver.sender)
+            session.tracks.append({"mid": str(transceiver.mid), "label": publisher.label,
+                                   "name": publisher.name, "kind": hub.kind})
+        _watch(room, session)
+    return session, answer
+
+
+async def close_all(sessions: list[Session]) -> None:
+    await asyncio.gather(*(s.room.close_session(s) for s in sessions), return_exceptions=True)

@@ -1,0 +1,315 @@
+"""Rooms of the relay: who publishes under which label, the hubs they feed, their recordings,
+and when a lesson ends.
+
+A room is named by its lesson id. Its mode is fixed by the first token that opens it:
+
+- ``broadcast``: one publisher (label "main" unless the token names one), any number of viewers.
+  A second publisher gets 409; the SAME user publishing again replaces the old session
+  (a phone that reconnects before its old connection timed out).
+- ``dual``: up to four classrooms (master + 1-3 remote), each publishing under its own label and
+  receiving the others through a WHEP session of its own (see ``streaming/README.md``).
+
+Publishers persist by label across reconnects: their hubs keep subscribers and continue the
+timeline, their recording continues with the gap noted. When no publisher has been connected
+for ``live_grace_seconds`` (or on an explicit end) the room ends: hubs close, recordings are
+finished and registered in the database, and a processing job is queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpSender
+
+from streaming import aiortc_bridge
+from streaming.auth import LiveClaims
+from streaming.errors import RelayError
+from streaming.hub import TrackHub
+from streaming.recording import LiveRecording, RecordingSummary
+
+log = logging.getLogger(__name__)
+
+MAX_DUAL_CLASSROOMS = 4
+
+
+@dataclass
+class Session:
+    """One WHIP or WHEP peer connection."""
+
+    id: str
+    kind: str  # "whip" | "whep"
+    room: Room
+    claims: LiveClaims
+    pc: RTCPeerConnection
+    label: str = ""  # the publisher label (WHIP) or the viewer's own label (classroom WHEP)
+    senders: list[RTCRtpSender] = field(default_factory=list)
+    tracks: list[dict[str, str]] = field(default_factory=list)  # WHEP: mid -> label/kind
+    closed: bool = False
+
+
+@dataclass
+class Publisher:
+    """A publishing label in a room; survives reconnects of its peer connection."""
+
+    label: str
+    user: str
+    name: str
+    position: int
+    hubs: dict[str, TrackHub] = field(default_factory=dict)
+    session: Session | None = None
+    recording: LiveRecording | None = None
+    left_at: float | None = None  # recording clock when the publisher dropped
+
+    @property
+    def live(self) -> bool:
+        return self.session is not None and not self.session.closed
+
+
+class Room:
+    def __init__(self, registry: RoomRegistry, room_id: str, mode: str) -> None:
+        self.registry = registry
+        self.id = room_id
+        self.mode = mode
+        self.publishers: dict[str, Publisher] = {}
+        self.sessions: dict[str, Session] = {}
+        self.revision = 0  # bumps whenever the set of published tracks changes
+        self.lock = asyncio.Lock()  # serialises admissions and negotiations
+        self.went_live = False
+        self.ended = False
+        self._end_timer: asyncio.TimerHandle | None = None
+        self.summaries: list[RecordingSummary] = []
+        # Extensions (streaming.live_hls): called when a publisher's tracks attach / when the room ends.
+        self.publisher_hooks: list[Callable[[Publisher], None]] = []
+        self.end_hooks: list[Callable[[], Awaitable[Any]]] = []
+        self.live_hls: Any = None
+        self.live_since: float | None = None  # monotonic time the first publisher arrived (lesson clock 0)
+
+    # ---- admission --------------------------------------------------------------------------
+
+    def publisher_label(self, claims: LiveClaims) -> str:
+        if claims.label:
+            return claims.label
+        return "main" if self.mode == "broadcast" else f"classroom-{claims.sub or '0'}"
+
+    def admit_publisher(self, claims: LiveClaims) -> Publisher:
+        """The Publisher entry for this token, or 409 when the room cannot take it."""
+        label = self.publisher_label(claims)
+        existing = self.publishers.get(label)
+        if self.mode == "broadcast" and any(
+            p.live and (p is not existing or p.user != claims.sub) for p in self.publishers.values()
+        ):
+            raise RelayError(409, "room_busy", "someone else is already broadcasting this lesson")
+        if existing is not None and existing.live and existing.user != claims.sub:
+            raise RelayError(409, "label_taken", f"classroom {label!r} is already publishing from another user")
+        if self.mode == "dual" and existing is None and len(self.publishers) >= MAX_DUAL_CLASSROOMS:
+            raise RelayError(409, "room_full", f"a dual lesson takes at most {MAX_DUAL_CLASSROOMS} classrooms")
+        if existing is None:
+            existing = Publisher(label, claims.sub, claims.name or label, position=len(self.publishers))
+            self.publishers[label] = existing
+        return existing
+
+    def sources_for(self, viewer_label: str) -> list[tuple[Publisher, TrackHub]]:
+        """Hubs a WHEP session can receive, in publisher join order (video before audio per
+        publisher), without the viewer's own classroom."""
+        result = []
+        for publisher in sorted(self.publishers.values(), key=lambda p: p.position):
+            if publisher.label == viewer_label and viewer_label:
+                continue
+            for kind in ("video", "audio"):
+                hub = publisher.hubs.get(kind)
+                if hub is not None and not hub.closed:
+                    result.append((publisher, hub))
+        return result
+
+    # ---- publisher lifecycle ----------------------------------------------------------------
+
+    def publisher_started(self, publisher: Publisher, session: Session, tracks: dict[str, Any]) -> None:
+        """Attach the publisher's new tracks (kind -> (track, receiver, codec)) to its hubs."""
+        settings = self.registry.settings
+        changed = False
+        for kind, (track, receiver, codec) in tracks.items():
+            hub = publisher.hubs.get(kind)
+            if hub is not None and aiortc_bridge.codec_key(hub.codec) != aiortc_bridge.codec_key(codec):
+                hub.close()  # codec changed: subscribers of the old one must re-subscribe
+                hub = None
+            if hub is None:
+                hub = TrackHub(publisher.label, kind, codec)
+                publisher.hubs[kind] = hub
+                changed = True
+            hub.attach(track, receiver)
+        publisher.session = session
+        if changed:
+            self.revision += 1
+        if self._end_timer is not None:
+            self._end_timer.cancel()
+            self._end_timer = None
+        if settings.live_record:
+            if publisher.recording is None:
+                publisher.recording = LiveRecording(
+                    self.id, publisher.label, settings.media_root, settings.live_segment_seconds
+                )
+                publisher.recording.start(publisher.hubs)
+            elif publisher.left_at is not None:
+                publisher.recording.mark_gap(publisher.left_at, publisher.recording.clock())
+        publisher.left_at = None
+        for hook in list(self.publisher_hooks):
+            hook(publisher)
+        if not self.went_live:
+            self.went_live = True
+            self.live_since = time.monotonic()
+            self.registry.background(self.registry.on_live(self.id))
+
+    def publisher_left(self, publisher: Publisher) -> None:
+        publisher.session = None
+        if publisher.recording is not None:
+            publisher.left_at = publisher.recording.clock()
+        if not any(p.live for p in self.publishers.values()) and not self.ended:
+            grace = self.registry.settings.live_grace_seconds
+            self._end_timer = asyncio.get_running_loop().call_later(
+                grace, lambda: self.registry.background(self.end("grace period over"))
+            )
+
+    # ---- sessions ---------------------------------------------------------------------------
+
+    def new_session(self, kind: str, claims: LiveClaims, pc: RTCPeerConnection, label: str) -> Session:
+        session = Session(secrets.token_urlsafe(16), kind, self, claims, pc, label)
+        self.sessions[session.id] = session
+        return session
+
+    async def close_session(self, session: Session) -> None:
+        if session.closed:
+            return
+        session.closed = True
+        self.sessions.pop(session.id, None)
+        self.registry.account_closed_senders(session.senders)
+        if session.kind == "whip":
+            publisher = self.publishers.get(session.label)
+            if publisher is not None and publisher.session is session:
+                self.publisher_left(publisher)
+        await session.pc.close()
+
+    # ---- end --------------------------------------------------------------------------------
+
+    async def end(self, reason: str) -> list[RecordingSummary]:
+        """End the lesson: close everything, finish and register the recordings."""
+        if self.ended:
+            return self.summaries
+        self.ended = True
+        log.info("room %s ends: %s", self.id, reason)
+        if self._end_timer is not None:
+            self._end_timer.cancel()
+        for session in list(self.sessions.values()):
+            await self.close_session(session)
+        for publisher in self.publishers.values():
+            for hub in publisher.hubs.values():
+                hub.close()
+        for end_hook in list(self.end_hooks):
+            try:
+                await end_hook()
+            except Exception:  # an extension failing must not keep the recordings unregistered
+                log.exception("room %s: an end hook failed", self.id)
+        summaries = []
+        for publisher in self.publishers.values():
+            if publisher.recording is not None:
+                summary = await publisher.recording.finish()
+                if summary is not None:
+                    summaries.append(summary)
+        self.summaries = summaries
+        self.registry.forget(self)
+        await self.registry.on_ended(self.id, summaries)
+        return summaries
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "room": self.id,
+            "mode": self.mode,
+            "revision": self.revision,
+            "publishers": [
+                {"label": p.label, "name": p.name, "live": p.live, "kinds": sorted(p.hubs)}
+                for p in sorted(self.publishers.values(), key=lambda p: p.position)
+            ],
+            "viewers": sum(1 for s in self.sessions.values() if s.kind == "whep"),
+            "live_seconds": round(time.monotonic() - self.live_since, 2) if self.live_since else None,
+            "hls": dict(self.live_hls.stats.__dict__) if self.live_hls is not None else None,
+        }
+
+
+LifecycleHook = Callable[[str], Awaitable[Any]]
+EndHook = Callable[[str, list[RecordingSummary]], Awaitable[Any]]
+
+
+class RoomRegistry:
+    """All rooms of this relay process, plus the counters of sessions already closed.
+
+    ``on_live(room)`` and ``on_ended(room, summaries)`` are the lifecycle hooks (the server
+    wires them to the lesson store); ``room_opened`` lets an HLS feeder attach to new rooms.
+    """
+
+    def __init__(self, settings: Any, on_live: LifecycleHook | None = None,
+                 on_ended: EndHook | None = None) -> None:
+        self.settings = settings
+        self.rooms: dict[str, Room] = {}
+        self.on_live: LifecycleHook = on_live or _noop_live
+        self.on_ended: EndHook = on_ended or _noop_ended
+        self.room_opened: list[Callable[[Room], None]] = []
+        self.registered: dict[str, list[int]] = {}  # room -> MediaAsset ids of its ended recordings
+        self.closed_packets_out = 0
+        self.closed_octets_out = 0
+        self.started = time.time()
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def open(self, room_id: str, mode: str) -> Room:
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = Room(self, room_id, mode)
+            self.rooms[room_id] = room
+            for callback in list(self.room_opened):
+                callback(room)
+        elif room.mode != mode:
+            raise RelayError(409, "mode_mismatch", f"this lesson is live as a {room.mode} room, not {mode}")
+        return room
+
+    def get(self, room_id: str) -> Room | None:
+        return self.rooms.get(room_id)
+
+    def forget(self, room: Room) -> None:
+        if self.rooms.get(room.id) is room:
+            del self.rooms[room.id]
+
+    def background(self, coro: Awaitable[Any]) -> None:
+        """Run a lifecycle coroutine without blocking the caller; errors are logged."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("relay background task failed", exc_info=task.exception())
+
+    def account_closed_senders(self, senders: list[RTCRtpSender]) -> None:
+        for sender in senders:
+            self.closed_packets_out += aiortc_bridge.sender_packet_count(sender)
+            self.closed_octets_out += aiortc_bridge.sender_octet_count(sender)
+
+    async def shutdown(self) -> None:
+        for room in list(self.rooms.values()):
+            await room.end("relay shutting down")
+        for task in list(self._background):
+            with contextlib.suppress(Exception):
+                await task
+
+
+async def _noop_live(room_id: str) -> None:
+    return None
+
+
+async def _noop_ended(room_id: str, summaries: list[RecordingSummary]) -> None:
+    return None

@@ -1,0 +1,259 @@
+"""The relay's HTTP face: WHIP/WHEP signalling, room status, health and counters.
+
+``create_app()`` builds the ASGI app; ``serve(host, port)`` runs it (blocking) on the standard
+asyncio loop, which the UDP port-range hook needs. ``python -m streaming --port 0`` prints the
+bound address, for tests and benchmarks that start the relay in its own process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from streaming import aiortc_bridge, lesson_store, live_hls, negotiation
+from streaming.auth import ROLES, authenticate
+from streaming.errors import RelayError
+from streaming.recording import RecordingSummary
+from streaming.rooms import RoomRegistry, Session
+from streaming.sdp_offer import MAX_SDP_BYTES, check_content_type, parse_offer
+from tingke.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+EXPOSED_HEADERS = ["Location", "Link", "ETag", "Accept-Patch", "X-Tingke-Tracks", "X-Tingke-Session"]
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+async def _read_sdp(request: Request) -> bytes:
+    """The request body, refusing more than MAX_SDP_BYTES without reading it all."""
+    check_content_type(request.headers.get("content-type"))
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_SDP_BYTES:
+        raise RelayError(413, "sdp_too_large", f"the offer exceeds {MAX_SDP_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_SDP_BYTES:
+            raise RelayError(413, "sdp_too_large", f"the offer exceeds {MAX_SDP_BYTES} bytes")
+    return bytes(body)
+
+
+def _sdp_created(session: Session, answer: str, base: str) -> Response:
+    headers = {
+        "Location": f"{base}/{session.room.id}/{session.id}",
+        "X-Tingke-Session": session.id,
+    }
+    if session.tracks:
+        headers["X-Tingke-Tracks"] = json.dumps(session.tracks, ensure_ascii=True, separators=(",", ":"))
+    return Response(answer, status_code=201, media_type="application/sdp", headers=headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The relay app. ``app.state.registry`` is the :class:`RoomRegistry` (rooms, hubs)."""
+    settings = settings or get_settings()
+
+    async def on_live(room_id: str) -> None:
+        try:
+            await asyncio.to_thread(lesson_store.mark_live, room_id)
+        except Exception:  # the database being down must not stop the lesson
+            log.exception("room %s: could not mark the lesson live", room_id)
+
+    async def on_ended(room_id: str, summaries: list[RecordingSummary]) -> None:
+        try:
+            ids = await asyncio.to_thread(lesson_store.register_recordings, room_id, summaries)
+        except Exception:  # the files stay on disk, with their manifest, for a later import
+            log.exception("room %s: could not register its recordings", room_id)
+            return
+        registry.registered[room_id] = ids
+
+    registry = RoomRegistry(settings, on_live=on_live, on_ended=on_ended)
+    live_hls.install(registry, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        aiortc_bridge.install_forwarding()
+        aiortc_bridge.install_udp_port_range(asyncio.get_running_loop(), settings.rtc_port_min,
+                                             settings.rtc_port_max)
+        yield
+        await registry.shutdown()
+
+    app = FastAPI(title="tingke relay", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.registry = registry
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],  # bearer tokens, no cookies: any origin may signal with a valid token
+        allow_methods=["GET", "POST", "DELETE", "PATCH", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-Match"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+
+    @app.exception_handler(RelayError)
+    async def _relay_error(request: Request, exc: RelayError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("relay request failed")
+        return _error(500, "internal", "the relay failed to handle this request")
+
+    @app.post("/whip/{room}", status_code=201)
+    async def whip(room: str, request: Request) -> Response:
+        claims = authenticate(request.headers.get("authorization"), room, ("publisher", "classroom"))
+        if claims.mode == "broadcast" and claims.role != "publisher":
+            raise RelayError(403, "wrong_role", "a broadcast lesson is published with a publisher token")
+        offer = parse_offer(await _read_sdp(request))
+        session, answer = await negotiation.publish(registry, claims, offer)
+        return _sdp_created(session, answer, "/whip")
+
+    @app.post("/whep/{room}", status_code=201)
+    async def whep(room: str, request: Request) -> Response:
+        claims = authenticate(request.headers.get("authorization"), room, ROLES)
+        offer = parse_offer(await _read_sdp(request))
+        session, answer = await negotiation.watch(registry, claims, offer)
+        return _sdp_created(session, answer, "/whep")
+
+    async def _leave(room: str, session_id: str, request: Request, kind: str) -> Response:
+        claims = authenticate(request.headers.get("authorization"), room, ROLES)
+        live_room = registry.get(room)
+        session = live_room.sessions.get(session_id) if live_room else None
+        if session is None or session.kind != kind:
+            raise RelayError(404, "no_session", "no such session (it may have ended already)")
+        if session.claims.sub != claims.sub:
+            raise RelayError(403, "not_your_session", "this session belongs to someone else")
+        await session.room.close_session(session)
+        return Response(status_code=200)
+
+    @app.delete("/whip/{room}/{session_id}")
+    async def whip_leave(room: str, session_id: str, request: Request) -> Response:
+        return await _leave(room, session_id, request, "whip")
+
+    @app.delete("/whep/{room}/{session_id}")
+    async def whep_leave(room: str, session_id: str, request: Request) -> Response:
+        return await _leave(room, session_id, request, "whep")
+
+    @app.patch("/whip/{room}/{session_id}")
+    @app.patch("/whep/{room}/{session_id}")
+    async def no_trickle(room: str, session_id: str) -> Response:
+        raise RelayError(405, "trickle_not_supported",
+                         "trickle ICE and ICE restarts are not supported: the answer carries every "
+                         "candidate; publish again to reconnect", {"Allow": "DELETE"})
+
+    @app.get("/rooms/{room}")
+    async def room_status(room: str, request: Request) -> dict[str, Any]:
+        authenticate(request.headers.get("authorization"), room, ROLES)
+        live_room = registry.get(room)
+        if live_room is None:
+            return {"room": room, "live": False, "revision": 0, "publishers": [], "viewers": 0}
+        return dict(live_room.describe(), live=True)
+
+    @app.post("/rooms/{room}/end")
+    async def end_room(room: str, request: Request) -> dict[str, Any]:
+        authenticate(request.headers.get("authorization"), room, ("publisher", "classroom"))
+        live_room = registry.get(room)
+        if live_room is None:
+            raise RelayError(404, "not_live", "this lesson is not live")
+        summaries = await live_room.end("ended by a publisher")
+        return {
+            "room": room,
+            "recordings": [
+                {"label": s.label, "path": str(s.playlist), "duration_seconds": s.duration_seconds,
+                 "segments": len(s.segments), "gaps": s.gaps}
+                for s in summaries
+            ],
+            "assets": registry.registered.get(room, []),
+        }
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "forwarding": aiortc_bridge.forwarding_installed(), "rooms": len(registry.rooms)}
+
+    @app.get("/stats")
+    async def stats() -> dict[str, Any]:
+        return relay_stats(registry)
+
+    return app
+
+
+def relay_stats(registry: RoomRegistry) -> dict[str, Any]:
+    """Counters for dashboards, tests and the benchmark (cheap: no getStats() reports)."""
+    packets = registry.closed_packets_out
+    octets = registry.closed_octets_out
+    hubs = []
+    sessions = {"whip": 0, "whep": 0}
+    rooms = []
+    for room in registry.rooms.values():
+        for session in room.sessions.values():
+            sessions[session.kind] += 1
+            for sender in session.senders:
+                packets += aiortc_bridge.sender_packet_count(sender)
+                octets += aiortc_bridge.sender_octet_count(sender)
+        room_hubs = [hub for p in room.publishers.values() for hub in p.hubs.values()]
+        hubs += room_hubs
+        rooms.append(dict(room.describe(), hubs=[
+            dict(hub.stats.__dict__, label=hub.label, kind=hub.kind, codec=hub.codec.mimeType,
+                 outlets=hub.outlet_count, max_queue=hub.max_queue(), live=hub.live)
+            for hub in room_hubs
+        ]))
+    times = os.times()
+    return dict(
+        aiortc_bridge.COUNTERS.snapshot(),
+        pid=os.getpid(),
+        uptime_seconds=round(time.time() - registry.started, 1),
+        cpu_seconds=round(times.user + times.system, 3),
+        rooms=rooms,
+        sessions=sessions,
+        packets_out=packets,
+        octets_out=octets,
+        frames_in=sum(h.stats.frames_in for h in hubs),
+        plis_sent=sum(h.stats.plis_sent for h in hubs),
+        keyframe_requests=sum(h.stats.keyframe_requests for h in hubs),
+        gated_drops=sum(h.stats.gated_drops for h in hubs),
+        overflow_resets=sum(h.stats.overflow_resets for h in hubs),
+        max_queue=max((h.max_queue() for h in hubs), default=0),
+    )
+
+
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """Run the relay until interrupted (``tingke relay``). Port 0 picks a free port; the bound
+    address is printed as ``relay listening on http://HOST:PORT``."""
+    settings = get_settings()
+    host = host or settings.relay_host
+    port = settings.relay_port if port is None else port
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for chatty in ("aioice", "aiortc"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    bound = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), loop="asyncio", log_level="warning", lifespan="on",
+                            access_log=False, timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    print(f"relay listening on http://{host}:{bound}", flush=True)
+    sys.stdout.flush()
+    asyncio.run(server.serve(sockets=[sock]))
