@@ -1,0 +1,1 @@
+"""Stage 4: lesson analytics (who speaks when, S-T analysis, talk time, questions, wait time)."""

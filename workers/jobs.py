@@ -1,0 +1,149 @@
+"""The Job row is the truth: claiming with a lease, heartbeats, progress, and the end of a job.
+
+Every write that changes a running job is conditional on ``owner`` so that a worker whose
+lease ran out (it was paused, or its heartbeat failed) can never overwrite the work of the
+worker that took the job over.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import aliased
+
+from models import Job, JobState, Lesson, LessonStatus
+from models.db import session_scope
+from tingke.settings import get_settings
+from tingke.stage_errors import LeaseLost
+
+log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker_identity() -> str:
+    """Unique per process and run: host, pid and a random suffix (pids are reused after a crash)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def claim(job_id: int, owner: str) -> bool:
+    """Atomically take a queued job, or one whose lease ran out. False when someone else holds it."""
+    settings = get_settings()
+    t = now()
+    other = aliased(Job)
+    busy_lesson = (
+        select(other.id)
+        .where(other.lesson_id == Job.lesson_id, other.id != Job.id, other.state == JobState.running,
+               other.lease_until >= t)
+        .exists()
+    )
+    with session_scope(settings.db_url) as session:
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .where(or_(Job.state == JobState.queued, (Job.state == JobState.running) & (Job.lease_until < t)))
+            .where(~busy_lesson)  # one job per lesson at a time: they share its output folder
+            .values(state=JobState.running, owner=owner, attempts=Job.attempts + 1,
+                    lease_until=t + timedelta(seconds=settings.job_lease_seconds), updated_at=t, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def renew(job_id: int, owner: str) -> bool:
+    settings = get_settings()
+    t = now()
+    with session_scope(settings.db_url) as session:
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running)
+            .values(lease_until=t + timedelta(seconds=settings.job_lease_seconds))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_progress(job_id: int, owner: str, stage: str, percent: int) -> None:
+    """Record the stage and overall percent; raises LeaseLost when the job is no longer ours."""
+    with session_scope(get_settings().db_url) as session:
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running)
+            .values(stage=stage, progress=max(0, min(100, percent)), updated_at=now())
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise LeaseLost(f"job {job_id} is no longer owned by {owner}")
+
+
+def finish(job_id: int, owner: str, *, error: str | None = None) -> bool:
+    """Mark the job done (or failed with a reason) and the lesson ready (or failed)."""
+    t = now()
+    with session_scope(get_settings().db_url) as session:
+        job = session.execute(
+            select(Job).where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running)
+        ).scalar_one_or_none()
+        if job is None:
+            return False
+        job.state = JobState.failed if error else JobState.done
+        job.error = error
+        job.finished_at = t
+        job.lease_until = None
+        if not error:
+            job.progress, job.stage = 100, "done"
+        lesson = session.get(Lesson, job.lesson_id)
+        if lesson is not None:
+            lesson.status = LessonStatus.failed if error else LessonStatus.ready
+            lesson.failure_reason = error
+        return True
+
+
+def release(job_id: int, owner: str) -> None:
+    """Give a job back to the queue (a transient fault); the retry or the sweeper takes it again."""
+    with session_scope(get_settings().db_url) as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running)
+            .values(state=JobState.queued, owner=None, lease_until=None, updated_at=now())
+            .execution_options(synchronize_session=False)
+        )
+
+
+class Heartbeat:
+    """Renews the lease in a thread while the stages run; ``lost`` is set if renewal fails."""
+
+    def __init__(self, job_id: int, owner: str) -> None:
+        self.job_id, self.owner = job_id, owner
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        interval = max(0.5, get_settings().job_lease_seconds / 3)
+        while not self._stop.wait(interval):
+            try:
+                if not renew(self.job_id, self.owner):
+                    self.lost.set()
+                    return
+            except Exception:  # a database hiccup: try again next beat; the lease has slack
+                log.warning("lease renewal of job %s failed", self.job_id, exc_info=True)
+
+    def check(self) -> None:
+        if self.lost.is_set():
+            raise LeaseLost(f"job {self.job_id} was taken over")
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

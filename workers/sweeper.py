@@ -1,0 +1,83 @@
+"""Re-send jobs the broker forgot: leases that ran out (a worker died) and queued jobs nobody took.
+
+The embedded brokers lose a message whose worker was killed, and Redis returns it only after
+its visibility timeout (see shared/studies/celery), so the database decides what must run.
+A job that crashed ``job_max_attempts`` times is failed instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from models import Job, JobState, Lesson, LessonStatus
+from models.db import session_scope
+from tingke.settings import get_settings
+from tingke.stage_errors import StageError
+from workers.jobs import now
+
+log = logging.getLogger(__name__)
+
+CRASHED = StageError("crashed", "处理多次中断，请重新处理或联系管理员", "Processing was interrupted too many times")
+
+
+def sweep(send: Callable[[int], None]) -> list[int]:
+    """One pass; returns the ids re-sent."""
+    settings = get_settings()
+    t = now()
+    resend: list[int] = []
+    with session_scope(settings.db_url) as session:
+        expired = session.scalars(
+            select(Job).where(Job.state == JobState.running, Job.lease_until < t)
+        ).all()
+        for job in expired:
+            if job.attempts >= settings.job_max_attempts:
+                job.state, job.error, job.finished_at, job.lease_until = JobState.failed, CRASHED.reason, t, None
+                lesson = session.get(Lesson, job.lesson_id)
+                if lesson is not None:
+                    lesson.status, lesson.failure_reason = LessonStatus.failed, CRASHED.reason
+                log.warning("job %s failed after %s interrupted attempts", job.id, job.attempts)
+                continue
+            # Conditional on the lease still being expired: a late heartbeat wins the race.
+            back = session.execute(
+                update(Job).where(Job.id == job.id, Job.state == JobState.running, Job.lease_until < t)
+                .values(state=JobState.queued, owner=None, lease_until=None, updated_at=t)
+                .execution_options(synchronize_session=False)
+            )
+            if back.rowcount:  # type: ignore[attr-defined]
+                log.warning("job %s: lease of %s ran out; queued again", job.id, job.owner)
+                resend.append(job.id)
+        stale = t - timedelta(seconds=settings.job_resend_after_seconds)
+        forgotten = session.scalars(select(Job.id).where(Job.state == JobState.queued, Job.updated_at < stale)).all()
+        if forgotten:
+            session.execute(update(Job).where(Job.id.in_(forgotten)).values(updated_at=t)
+                            .execution_options(synchronize_session=False))
+            resend.extend(forgotten)
+    for job_id in resend:
+        try:
+            send(job_id)
+        except Exception:
+            log.warning("could not re-send job %s; next sweep tries again", job_id, exc_info=True)
+    return resend
+
+
+class Sweeper(threading.Thread):
+    """Runs :func:`sweep` every ``job_sweep_seconds`` inside the worker process."""
+
+    def __init__(self, send: Callable[[int], None]) -> None:
+        super().__init__(name="job-sweeper", daemon=True)
+        self.send = send
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        interval = get_settings().job_sweep_seconds
+        while not self.stopped.is_set():
+            try:
+                sweep(self.send)
+            except Exception:
+                log.warning("sweep failed; retrying in %ss", interval, exc_info=True)
+            self.stopped.wait(interval)

@@ -1,0 +1,1 @@
+"""Stage 3: speech to text (faster-whisper, offline) and subtitles."""

@@ -1,0 +1,170 @@
+"""Speech to text with faster-whisper, offline, tuned for Mandarin lessons on a small CPU box.
+
+Choices (measured in ``shared/studies/transcription`` and again by ``bench/transcribe.py``):
+
+- Silero VAD + ``BatchedInferencePipeline`` (batch 8): about 0.06-0.08x real time on 2 cores,
+  against 0.15-0.19x for the sequential beam-5 path.
+- ``language="zh"`` is forced for Mandarin: auto-detection picked English on poor audio.
+- Whisper mixes traditional and simplified forms: every text goes through OpenCC t2s.
+- The batched pipeline sometimes loops ("侵大侵大…") and then loses the rest of its 30-s chunk
+  (decoding is not even deterministic here: the same file loops on one run and not the next).
+  Looping chunks are decoded again at the end, together in one batch, cut at pauses into clips
+  and with repeated 4-grams forbidden; what still repeats is collapsed to one copy. The
+  sequential path with temperature fallback repaired better but cost up to 50 s per chunk.
+- Batched segments are up to ~30 s long, too coarse for subtitles or a search hit's time. We
+  split them into sentences and time them from the voiced frames (see ``timing.py``) rather
+  than with word timestamps, which cost about 14 % more CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network, before HF modules load
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from faster_whisper import BatchedInferencePipeline, WhisperModel, decode_audio
+
+from tingke.settings import get_settings
+from workers.transcripts.model import ensure_whisper_model
+from workers.transcripts.textnorm import clean_text, looks_like_loop, split_sentences
+from workers.transcripts.timing import VoicedFrames, split_on_pauses, split_times
+
+SAMPLE_RATE = 16000
+REPAIR_MAX_CLIP_SECONDS = 28.0
+REPAIR_PROGRESS = 0.97  # progress ceiling until looping chunks (if any) are re-decoded
+
+
+@dataclass
+class Segment:
+    """One sentence-sized piece of transcript; times in seconds from the start of the recording."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class TranscribeStats:
+    """What the last call did; read by the benchmark."""
+
+    audio_seconds: float = 0.0
+    raw_segments: int = 0
+    loops_repaired: int = 0
+    repair_seconds: float = 0.0
+    repair_cpu_seconds: float = 0.0
+
+
+last_stats = TranscribeStats()
+
+
+@lru_cache(maxsize=2)
+def _cached_model(model_dir: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+    return WhisperModel(model_dir, device=device, compute_type=compute_type, cpu_threads=threads,
+                        local_files_only=True)
+
+
+def load_model() -> WhisperModel:
+    """The process-wide Whisper model (loaded once; the folder is built on first use)."""
+    settings = get_settings()
+    folder = ensure_whisper_model()
+    return _cached_model(str(folder), settings.whisper_device, settings.whisper_compute_type,
+                         settings.whisper_cpu_threads)
+
+
+def load_audio(audio_path: Path) -> np.ndarray:
+    """Any format ffmpeg/PyAV reads (video files too) as 16 kHz mono float32."""
+    return decode_audio(str(audio_path), sampling_rate=SAMPLE_RATE)
+
+
+def _repair_clips(start: float, end: float, frames: VoicedFrames) -> list[tuple[float, float]]:
+    """A looping chunk's span cut at pauses into clips Whisper takes whole (under 30 s each)."""
+    spans, clips = [(start, end)], []
+    while spans:
+        a, b = spans.pop()
+        if b - a <= REPAIR_MAX_CLIP_SECONDS:
+            clips.append((a, b))
+            continue
+        cut = frames.best_cut(a, b)
+        spans += [(cut, b), (a, cut)]
+    return sorted(clips)
+
+
+def _redecode(pipeline: BatchedInferencePipeline, audio: np.ndarray, spans: list[tuple[float, float]],
+              language: str | None, frames: VoicedFrames) -> list[tuple[float, float, str]]:
+    """Decode looping chunks again, all in one batch, forbidding repeated 4-grams."""
+    clips = [{"start": a, "end": b} for start, end in spans for a, b in _repair_clips(start, end, frames)]
+    segments, _ = pipeline.transcribe(audio, language=language, batch_size=get_settings().whisper_batch_size,
+                                      clip_timestamps=clips, vad_filter=False, no_repeat_ngram_size=4)
+    return [(s.start, s.end, s.text) for s in segments]
+
+
+def _clean_segments(start: float, end: float, raw_text: str, frames: VoicedFrames) -> list[Segment]:
+    """Whisper's text made simplified and loop-free, then cut into timed sentences."""
+    text = clean_text(raw_text)
+    if not text:
+        return []
+    out = []
+    for block_start, block_end, block_text in split_on_pauses(start, end, text, frames):
+        pieces = split_sentences(block_text)
+        times = split_times(block_start, block_end, pieces, frames)
+        out += [Segment(round(a, 2), round(max(a, b), 2), p) for p, (a, b) in zip(pieces, times, strict=True)]
+    return out
+
+
+def transcribe(
+    audio_path: Path,
+    *,
+    language: str = "zh",
+    progress: Callable[[float], None] | None = None,
+    repair_loops: bool = True,
+) -> list[Segment]:
+    """Transcribe a recording into sentence-sized, simplified-Chinese segments.
+
+    ``progress`` receives the fraction (0-1) of the recording's duration consumed so far.
+    ``language``: a Whisper language code; an empty string lets Whisper detect it.
+    """
+    global last_stats
+    settings = get_settings()
+    model = load_model()
+    audio = load_audio(audio_path)
+    duration = audio.size / SAMPLE_RATE
+    stats = TranscribeStats(audio_seconds=duration)
+    last_stats = stats
+    if duration == 0:
+        if progress:
+            progress(1.0)
+        return []
+    frames = VoicedFrames.from_audio(audio, SAMPLE_RATE)
+    pipeline = BatchedInferencePipeline(model=model)
+    raw_segments, _info = pipeline.transcribe(
+        audio, language=language or None, batch_size=settings.whisper_batch_size, vad_filter=True,
+    )
+    out: list[Segment] = []
+    looping: list[tuple[float, float]] = []
+    for raw in raw_segments:
+        stats.raw_segments += 1
+        if repair_loops and looks_like_loop(raw.text):
+            looping.append((raw.start, raw.end))  # re-decoded together at the end
+        else:
+            out.extend(_clean_segments(raw.start, raw.end, raw.text, frames))
+        if progress:
+            progress(min(REPAIR_PROGRESS, raw.end / duration))  # monotonic; 1.0 only when done
+    if looping:
+        began, cpu_began = time.perf_counter(), time.process_time()
+        repaired = _redecode(pipeline, audio, looping, language or None, frames)
+        for start, end, text in repaired:
+            out.extend(_clean_segments(start, end, text, frames))
+        stats.loops_repaired = len(looping)
+        stats.repair_seconds = time.perf_counter() - began
+        stats.repair_cpu_seconds = time.process_time() - cpu_began
+    if progress:
+        progress(1.0)
+    out.sort(key=lambda s: s.start)
+    return out
