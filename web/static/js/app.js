@@ -1,0 +1,63 @@
+// Shared helpers for every page script: translations, API calls with the CSRF header, time format.
+const lang = document.body.dataset.lang || "zh";
+const table = await fetch(`/i18n/${lang}.json`).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+
+/** Translate a key of web/i18n/messages.tsv; {name} placeholders are filled from `values`. */
+export function t(key, values = {}) {
+  const text = table[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+}
+
+function cookie(name) {
+  const hit = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+  return hit ? decodeURIComponent(hit.slice(name.length + 1)) : "";
+}
+
+/** Headers that let a state-changing request through the CSRF check (for non-JSON bodies). */
+export function csrfHeaders() {
+  return { "X-CSRF-Token": cookie("tingke_csrf") };
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+/** Call the JSON API with the session cookie; state-changing calls carry X-CSRF-Token. */
+export async function api(method, url, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = cookie("tingke_csrf");
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const reply = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+                                   credentials: "same-origin" });
+  if (reply.status === 204) return null;
+  const data = await reply.json().catch(() => null);
+  if (!reply.ok) {
+    const err = data?.error || {};
+    throw new ApiError(reply.status, err.code || "error", err.message || reply.statusText);
+  }
+  return data;
+}
+
+/** Seconds → mm:ss (h:mm:ss past an hour). */
+export function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0));
+  const two = (n) => String(n).padStart(2, "0");
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`
+                   : `${two(Math.floor(s / 60))}:${two(s % 60)}`;
+}
+
+let toastTimer;
+/** A short message read out by screen readers (role=status). */
+export function toast(message) {
+  const box = document.getElementById("toast");
+  if (!box) return;
+  box.textContent = message;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { box.textContent = ""; }, 4000);
+}
+
+/** The JSON a template put into <script type="application/json" id="...">. */
+export function pageData(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}

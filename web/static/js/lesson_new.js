@@ -1,0 +1,45 @@
+// Schedule a lesson through POST /api/lessons; dual-teacher lessons carry their classrooms.
+import { api, t } from "/static/js/app.js";
+
+const form = document.getElementById("lesson-form");
+const rooms = document.getElementById("classrooms");
+const mode = document.getElementById("room-mode");
+const errorBox = document.getElementById("form-error");
+
+mode.addEventListener("change", () => rooms.classList.toggle("hidden", mode.value !== "dual"));
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.classList.remove("hidden");
+  errorBox.focus?.();
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const f = new FormData(form);
+  const body = {
+    title: f.get("title").trim(), topic: f.get("topic").trim(), subject: f.get("subject").trim(),
+    grade: f.get("grade").trim(), kind: f.get("kind"), visibility: f.get("visibility"),
+    room_mode: f.get("room_mode"), duration_minutes: Number(f.get("duration_minutes") || 45),
+  };
+  if (!body.title || !body.subject || !body.grade) return showError(t("lesson.error.required"));
+  if (f.get("scheduled_at")) body.scheduled_at = new Date(f.get("scheduled_at")).toISOString();
+  if (f.get("teacher_id")) body.teacher_id = Number(f.get("teacher_id"));
+  if (body.room_mode === "dual") {
+    body.classrooms = [];
+    for (const row of rooms.querySelectorAll(".classroom")) {
+      const school = row.querySelector("[name=room_school]").value;
+      const teacher = row.querySelector("[name=room_teacher]").value;
+      if (school) body.classrooms.push({ school_id: Number(school), teacher_id: teacher ? Number(teacher) : null });
+    }
+  }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const lesson = await api("POST", "/api/lessons", body);
+    location.href = `/lessons/${lesson.id}`;
+  } catch (err) {
+    showError(err.message);
+    button.disabled = false;
+  }
+});

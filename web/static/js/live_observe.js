@@ -1,0 +1,61 @@
+// Observer (远程听课): low-delay WHEP view of every publisher, with notes into my observation
+// stamped on the lesson clock (seconds since the lesson went live, from the relay).
+import { api, clock, pageData, t, toast } from "/static/js/app.js";
+import { grant, RoomWatcher, videoTile } from "/static/js/live.js";
+
+const data = pageData("live-data");
+const $ = (id) => document.getElementById(id);
+const tiles = $("tiles");
+let liveAt = null; // performance.now() at lesson clock 0
+let observationId = data.observation_id;
+
+const watcher = new RoomWatcher({
+  fetchGrant: () => grant(data.lesson.id, "watch"),
+  show: (label, name, stream) =>
+    videoTile(tiles, label, data.lesson.mode === "dual" ? `${label} · ${name}` : name, stream, !$("sound").checked),
+  onState: (state) => { $("live-state").dataset.state = state; $("live-state").textContent = t(`live.others.${state}`); },
+  onStatus: (status) => {
+    if (status.live_seconds != null) liveAt = performance.now() - status.live_seconds * 1000;
+    $("viewers").textContent = t("live.viewers", { n: status.viewers });
+  },
+});
+window.liveWatcher = watcher;
+watcher.start();
+
+$("sound").addEventListener("change", () => {
+  for (const video of tiles.querySelectorAll("video")) video.muted = !$("sound").checked;
+});
+
+const lessonSeconds = () => (liveAt === null ? 0 : Math.max(0, (performance.now() - liveAt) / 1000));
+setInterval(() => { $("lesson-clock").textContent = clock(lessonSeconds()); }, 500);
+
+function showNotes() {
+  $("notes-start").classList.add("hidden");
+  $("note-form").classList.remove("hidden");
+}
+if (observationId) showNotes();
+$("notes-start")?.addEventListener("click", async () => {
+  try {
+    const obs = await api("POST", `/api/lessons/${data.lesson.id}/observations`, { drop_in: false });
+    observationId = obs.id;
+    showNotes();
+  } catch (err) { toast(err.message); }
+});
+
+let stamp = null; // the moment a note starts being typed is the moment it is about
+$("note-text").addEventListener("input", () => { if (stamp === null) stamp = lessonSeconds(); });
+$("note-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("note-text").value.trim();
+  if (!text || !observationId) return;
+  const at = Math.round((stamp ?? lessonSeconds()) * 10) / 10;
+  try {
+    const note = await api("POST", `/api/observations/${observationId}/notes`, { t: at, text });
+    const item = document.createElement("li");
+    item.textContent = `${clock(note.t)}  ${note.text}`;
+    $("notes-list").prepend(item);
+    $("note-text").value = "";
+    stamp = null;
+    toast(t("live.note.saved"));
+  } catch (err) { toast(err.message); }
+});

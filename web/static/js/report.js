@@ -1,0 +1,133 @@
+// Lesson report: scores across observers (table, radar, spread, agreement), every readable record
+// with its notes, and, once the pipeline provides them, the S-T / Rt–Ch analytics and the transcript.
+import { api, clock, pageData, t } from "/static/js/app.js";
+import { radar, rtCh, stCurve, talkShares } from "/static/js/charts.js";
+import { attachLessonVideo } from "/static/js/media.js";
+
+const data = pageData("report-data");
+const lang = document.body.dataset.lang;
+const $ = (id) => document.getElementById(id);
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+const dimName = (d) => (lang === "en" ? d.name_en : d.name_zh);
+const fmt = (v, digits = 2) => (v == null ? "—" : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
+let video = null;
+
+function seek(seconds) {
+  if (!video) return;
+  video.currentTime = seconds;
+  video.play().catch(() => {});
+  video.scrollIntoView({ block: "nearest" });
+}
+
+function timeButton(seconds) {
+  const b = el("button", { type: "button", className: "link time-link", textContent: clock(seconds) });
+  b.addEventListener("click", () => seek(seconds));
+  return b;
+}
+
+function renderScores(report) {
+  if (!report.observers) {
+    $("no-observations").classList.remove("hidden");
+    $("scores-box").classList.add("hidden");
+    return;
+  }
+  const dims = report.dimensions;
+  const head = el("tr", {}, el("th", { textContent: t("report.observer") }),
+    ...dims.map((d) => el("th", { className: "num", textContent: dimName(d) })), el("th", { className: "num", textContent: t("report.total") }));
+  $("report-table").tHead.replaceChildren(head);
+  $("report-table").tBodies[0].replaceChildren(...report.rows.map((row) => el("tr", {},
+    el("th", { scope: "row", textContent: row.observer_name + (row.drop_in ? ` (${t("obs.drop_in")})` : "") }),
+    ...dims.map((d) => el("td", { className: "num", textContent: fmt(row.scores[d.code]) })),
+    el("td", { className: "num", textContent: fmt(row.total, 1) }))));
+  $("report-table").tFoot.replaceChildren(el("tr", {}, el("th", { textContent: t("report.mean") }),
+    ...dims.map((d) => el("td", { className: "num", textContent: fmt(d.mean) })),
+    el("td", { className: "num", textContent: fmt(report.weighted_total_mean, 1) })));
+
+  $("spread-table").tHead.replaceChildren(el("tr", {}, ...[t("report.dimension"), t("report.std"), t("report.range")]
+    .map((x, i) => el("th", { className: i ? "num" : "", textContent: x }))));
+  $("spread-table").tBodies[0].replaceChildren(...dims.map((d) => el("tr", {}, el("th", { scope: "row", textContent: dimName(d) }),
+    el("td", { className: "num", textContent: fmt(d.std) }),
+    el("td", { className: "num", textContent: d.min == null ? "—" : `${fmt(d.min)}–${fmt(d.max)}` }))));
+
+  const agreement = report.agreement;
+  $("agreement-value").textContent = agreement ? `α = ${fmt(agreement.value, 3)}` : t("report.agreement.one");
+  $("agreement-reading").textContent = agreement ? t(`agreement.${agreement.reading}`) : "";
+  radar($("radar"), dims, [
+    ...report.rows.map((row) => ({ name: row.observer_name, scores: row.scores })),
+    { name: t("report.mean"), scores: Object.fromEntries(dims.map((d) => [d.code, d.mean])) },
+  ], lang);
+}
+
+function renderRecords(observations, rubricDims) {
+  const box = $("records");
+  const names = Object.fromEntries(rubricDims.map((d) => [d.code, dimName(d)]));
+  const done = observations.filter((o) => o.state !== "draft");
+  if (!done.length) { box.append(el("p", { className: "muted", textContent: t("report.none") })); return; }
+  for (const o of done) {
+    const notes = el("ul", { className: "list" }, ...o.notes.map((n) => el("li", { className: "note" }, timeButton(n.t),
+      el("span", { className: "note-text", textContent: ` ${n.text} ` }),
+      ...(n.tags || []).map((tag) => el("span", { className: "badge tag", textContent: names[tag] || tag })))));
+    box.append(el("article", { className: "record" },
+      el("h3", { textContent: `${o.observer_name} · ${t("obs.state." + o.state)}${o.drop_in ? " · " + t("obs.drop_in") : ""}` }),
+      notes,
+      el("p", {}, el("b", { textContent: t("obs.comments") + "：" }), o.comments || "—"),
+      el("p", {}, el("b", { textContent: t("obs.summary") + "：" }), o.summary || "—")));
+  }
+}
+
+async function optional(url) {
+  try { return await api("GET", url); } catch (err) { if (err.status === 404 || err.status === 409) return null; throw err; }
+}
+
+function renderAnalytics(raw) {
+  const a = raw.analytics ?? raw;
+  if (!a || !a.st) return;
+  $("analytics-card").classList.remove("hidden");
+  const st = a.st;
+  $("lesson-type").textContent = t("report.lesson_type", { type: t(`lessontype.${st.type}`), rt: fmt(st.rt, 2), ch: fmt(st.ch, 2) });
+  stCurve($("st-curve"), [...(st.samples || "")]);
+  rtCh($("rt-ch"), st.rt, st.ch);
+  const tt = a.talk_time || {};
+  const share = (k) => tt[k]?.fraction ?? 0;
+  talkShares($("talk-shares"), [{ name: t("report.this_lesson"), teacher: share("teacher"), students: share("students"), silence: share("silence") },
+                                { name: t("report.flanders"), teacher: 0.68, students: 0.2, silence: 0.12 }]);
+  if (a.questions) {
+    $("question-stats").textContent = t("report.questions", { n: a.questions.count, wait: fmt(a.questions.average_wait_seconds, 1) });
+  }
+}
+
+function renderTranscript(raw, observations) {
+  const segments = Array.isArray(raw) ? raw : raw.segments || raw.items || [];
+  if (!segments.length) return;
+  $("transcript-card").classList.remove("hidden");
+  const notes = observations.filter((o) => o.state !== "draft").flatMap((o) => o.notes.map((n) => ({ ...n, who: o.observer_name })));
+  const box = $("transcript");
+  segments.forEach((seg, i) => {
+    const next = segments[i + 1]?.start ?? Infinity;
+    box.append(el("p", { className: "segment" }, timeButton(seg.start), " ", seg.text));
+    for (const n of notes.filter((n) => (n.segment_id != null ? n.segment_id === seg.id : n.t >= seg.start && n.t < next))) {
+      box.append(el("aside", { className: "note-aside" }, timeButton(n.t), ` ${n.who}：${n.text}`));
+    }
+  });
+}
+
+const [report, observations, rubric] = await Promise.all([
+  api("GET", `/api/lessons/${data.lesson_id}/report`),
+  api("GET", `/api/lessons/${data.lesson_id}/observations`),
+  api("GET", "/api/rubrics").then((all) => all.find((r) => r.is_default) || all[0]).catch(() => null),
+]);
+renderScores(report);
+renderRecords(observations, report.dimensions.length ? report.dimensions : rubric?.dimensions || []);
+const [analytics, transcript] = await Promise.all([optional(`/api/lessons/${data.lesson_id}/analytics`),
+                                                   optional(`/api/lessons/${data.lesson_id}/transcript`)]);
+if (analytics) renderAnalytics(analytics);
+if (transcript) renderTranscript(transcript, observations);
+if (await attachLessonVideo(data.lesson_id, $("video")).catch(() => false)) {
+  video = $("video");
+  $("transcript-card").classList.remove("hidden");
+  $("video-box").classList.remove("hidden");
+}

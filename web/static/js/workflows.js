@@ -1,0 +1,156 @@
+// Community workflow pages: record activities (with a file or link), upload materials, draw spot-checks,
+// verify draws, edit quota rules, assess qualifications and record re-checks. Every action is one API call.
+import { api, t, toast } from "/static/js/app.js";
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+function selected(select) {
+  return select ? [...select.selectedOptions].map((o) => Number(o.value)).filter((n) => n > 0) : [];
+}
+
+function showError(el, err) {
+  if (!el) { toast(err.message); return; }
+  el.textContent = err.message;
+  el.classList.remove("hidden");
+}
+
+async function uploadFile(activityId, file) {
+  const body = new FormData();
+  body.append("file", file);
+  const reply = await fetch(`/api/activities/${activityId}/materials`, {
+    method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+  });
+  if (!reply.ok) {
+    const data = await reply.json().catch(() => null);
+    throw new Error(data?.error?.message || reply.statusText);
+  }
+  return reply.json();
+}
+
+function on(id, handler) {
+  const form = document.getElementById(id);
+  if (form) form.addEventListener("submit", (event) => { event.preventDefault(); handler(form); });
+}
+
+on("activity-form", async (form) => {
+  const error = document.getElementById("activity-error");
+  error.classList.add("hidden");
+  const f = form.elements;
+  const link = f.link.value.trim();
+  const body = {
+    kind: f.kind.value, title: f.title.value, held_on: f.held_on.value, subject: f.subject.value,
+    minutes: f.minutes.value, attendee_ids: selected(f.attendee_ids),
+    school_id: f.school_id.value ? Number(f.school_id.value) : null,
+    zone_id: f.zone_id && f.zone_id.value ? Number(f.zone_id.value) : null,
+    links: link ? [{ name: link, url: link }] : [],
+  };
+  try {
+    const made = await api("POST", "/api/activities", body);
+    if (f.file.files.length) await uploadFile(made.id, f.file.files[0]);
+    location.href = `/activities/${made.id}`;
+  } catch (err) { showError(error, err); }
+});
+
+on("material-form", async (form) => {
+  const status = form.querySelector("[role=status]");
+  try {
+    await uploadFile(form.dataset.id, form.elements.file.files[0]);
+    location.reload();
+  } catch (err) { status.textContent = err.message; status.className = "error"; }
+});
+
+on("draw-form", async (form) => {
+  const error = document.getElementById("draw-error");
+  error.classList.add("hidden");
+  const f = form.elements;
+  const body = { lesson_date: f.lesson_date.value, school_ids: selected(f.school_ids),
+                 on_leave_user_ids: selected(f.on_leave_user_ids) };
+  if (f.subject.value.trim()) body.subject = f.subject.value.trim();
+  try {
+    const made = await api("POST", "/api/spotchecks", body);
+    toast(t("wf.spot.drawn", { name: made.chosen.name }));
+    setTimeout(() => location.reload(), 600);
+  } catch (err) { showError(error, err); }
+});
+
+for (const button of document.querySelectorAll("button.verify")) {
+  button.addEventListener("click", async () => {
+    const status = button.nextElementSibling;
+    try {
+      const result = await api("GET", `/api/spotchecks/${button.dataset.id}/verify`);
+      status.textContent = t(result.reproduced ? "wf.spot.verified" : "wf.spot.mismatch");
+      status.className = result.reproduced ? "ok" : "error";
+    } catch (err) { status.textContent = err.message; status.className = "error"; }
+  });
+}
+
+for (const form of document.querySelectorAll("form.rule-form")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = form.querySelector("[role=status]");
+    try {
+      await api("PATCH", `/api/quota-rules/${form.dataset.id}`, { target: Number(form.elements.target.value) });
+      status.textContent = t("wf.saved");
+      status.className = "ok";
+    } catch (err) { status.textContent = err.message; status.className = "error"; }
+  });
+}
+
+on("assess-form", async (form) => {
+  const error = document.getElementById("assess-error");
+  error.classList.add("hidden");
+  const option = form.elements.observation.selectedOptions[0];
+  try {
+    await api("POST", "/api/qualifications", {
+      teacher_id: Number(option.dataset.teacher), observation_id: Number(option.value),
+      passed: form.elements.passed.checked, notes: form.elements.notes.value,
+    });
+    location.reload();
+  } catch (err) { showError(error, err); }
+});
+
+on("recheck-form", async (form) => {
+  const error = document.getElementById("recheck-error");
+  error.classList.add("hidden");
+  try {
+    await api("POST", "/api/qualification-checks", {
+      school_id: Number(form.elements.school_id.value), count: Number(form.elements.count.value),
+    });
+    location.reload();
+  } catch (err) { showError(error, err); }
+});
+
+for (const form of document.querySelectorAll("form.check-form")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = form.querySelector("[role=status]");
+    try {
+      await api("POST", `/api/qualification-checks/${form.dataset.id}/result`, {
+        observation_id: Number(form.elements.observation.value), passed: form.elements.passed.checked,
+      });
+      location.reload();
+    } catch (err) { status.textContent = err.message; status.className = "error"; }
+  });
+}
+
+on("event-form", async (form) => {
+  const error = document.getElementById("event-error");
+  error.classList.add("hidden");
+  const f = form.elements;
+  try {
+    const made = await api("POST", "/api/events", {
+      topic: f.topic.value, subject: f.subject.value, grade: f.grade.value, held_on: f.held_on.value,
+      description: f.description.value, lesson_ids: selected(f.lesson_ids),
+    });
+    location.href = made.compare_url;
+  } catch (err) { showError(error, err); }
+});
+
+for (const select of document.querySelectorAll("select.position-select")) {
+  select.addEventListener("change", async () => {
+    try {
+      await api("PUT", `/api/users/${select.dataset.id}/position`, { position: select.value });
+      location.reload();  // the post decides the targets: show the new ones
+    } catch (err) { toast(err.message); }
+  });
+}
