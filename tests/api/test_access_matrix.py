@@ -1,0 +1,151 @@
+"""Each endpoint × role × relation (own, same school, same community, other community, public)
+against the expected status. The rules are in api/access.py; this table is their specification."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.auth.passwords import hash_password
+from models import Community, Lesson, LessonKind, Locale, School, SchoolRole, User, UserRole, Visibility, Zone
+from models.db import session_scope
+from tests.conftest import sign_in
+
+# Lessons of the matrix:
+#   A  teacher1's community lesson at the lead school
+#   P  teacher1's private lesson
+#   R  teacher2's community lesson at the first rural school (researcher1's contact school)
+#   X  teacher5's public lesson in ANOTHER community and zone
+#   Y  teacher5's community lesson in that other community
+LESSONS = ["A", "P", "R", "X", "Y"]
+#        relation of each user to the lesson owners is in the comment
+USERS = ["admin", "teacher1", "teacher4", "teacher2", "head1", "researcher1", "researcher2", "teacher5", "outsider_r"]
+
+VIEW = {  # GET /api/lessons/{id}, GET /api/lessons/{id}/report
+    "admin":       dict(A=200, P=200, R=200, X=200, Y=200),
+    "teacher1":    dict(A=200, P=200, R=200, X=200, Y=404),  # owner of A, P; same community as R
+    "teacher4":    dict(A=200, P=404, R=200, X=200, Y=404),  # same school as teacher1
+    "teacher2":    dict(A=200, P=404, R=200, X=200, Y=404),  # rural member school of the community
+    "head1":       dict(A=200, P=200, R=200, X=200, Y=404),  # school admin of the lead school
+    "researcher1": dict(A=404, P=404, R=200, X=200, Y=404),  # assigned to R's school only
+    "researcher2": dict(A=200, P=404, R=200, X=200, Y=404),  # assigned to the whole zone
+    "teacher5":    dict(A=404, P=404, R=404, X=200, Y=200),  # other community
+    "outsider_r":  dict(A=404, P=404, R=404, X=200, Y=404),  # researcher without an assignment
+}
+OBSERVE = {  # POST /api/lessons/{id}/observations
+    "admin":       dict(A=201, P=201, R=201, X=201, Y=201),
+    "teacher1":    dict(A=403, P=403, R=201, X=403, Y=404),
+    "teacher4":    dict(A=201, P=404, R=201, X=403, Y=404),
+    "teacher2":    dict(A=201, P=404, R=403, X=403, Y=404),
+    "head1":       dict(A=201, P=201, R=201, X=403, Y=404),
+    "researcher1": dict(A=404, P=404, R=201, X=403, Y=404),
+    "researcher2": dict(A=201, P=404, R=201, X=403, Y=404),
+    "teacher5":    dict(A=404, P=404, R=404, X=403, Y=403),
+    "outsider_r":  dict(A=404, P=404, R=404, X=403, Y=404),
+}
+MANAGE = {  # PATCH /api/lessons/{id}
+    "admin":       dict(A=200, P=200, R=200, X=200, Y=200),
+    "teacher1":    dict(A=200, P=200, R=403, X=403, Y=404),
+    "teacher4":    dict(A=403, P=404, R=403, X=403, Y=404),
+    "teacher2":    dict(A=403, P=404, R=200, X=403, Y=404),
+    "head1":       dict(A=200, P=200, R=403, X=403, Y=404),
+    "researcher1": dict(A=404, P=404, R=403, X=403, Y=404),
+    "researcher2": dict(A=403, P=404, R=403, X=403, Y=404),
+    "teacher5":    dict(A=404, P=404, R=404, X=200, Y=200),
+    "outsider_r":  dict(A=404, P=404, R=404, X=403, Y=404),
+}
+
+
+@pytest.fixture
+def world(client: TestClient, db_url: str, demo: dict[str, int]) -> dict[str, int]:
+    """The demo community plus another community in another zone; returns lesson key → id."""
+    with session_scope(db_url) as s:
+        zone = Zone(name="城西片区", code="chengxi")
+        s.add(zone)
+        s.flush()
+        west = School(name="城西中学", zone_id=zone.id, role=SchoolRole.lead, locale=Locale.urban)
+        s.add(west)
+        s.flush()
+        s.add(Community(name="城西共同体", zone_id=zone.id, lead_school_id=west.id))
+        pw = hash_password("tingke-demo")
+        t5 = User(username="teacher5", display_name="吴老师", password_hash=pw, role=UserRole.teacher,
+                  school_id=west.id, subject="数学")
+        outsider = User(username="outsider_r", display_name="孙研训", password_hash=pw, role=UserRole.researcher)
+        s.add_all([t5, outsider])
+        s.flush()
+        users = {u.username: u for u in s.query(User)}
+
+        def lesson(teacher: User, vis: Visibility) -> int:
+            row = Lesson(title=f"{teacher.username}-{vis.value}", subject="数学", grade="七年级",
+                         teacher_id=teacher.id, school_id=teacher.school_id, kind=LessonKind.ordinary,
+                         visibility=vis)
+            s.add(row)
+            s.flush()
+            return row.id
+
+        return {
+            "A": lesson(users["teacher1"], Visibility.community),
+            "P": lesson(users["teacher1"], Visibility.private),
+            "R": lesson(users["teacher2"], Visibility.community),
+            "X": lesson(t5, Visibility.public),
+            "Y": lesson(t5, Visibility.community),
+        }
+
+
+def _table(client: TestClient, world: dict[str, int], call) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+    out = {}
+    for user in USERS:
+        headers = sign_in(client, user)
+        out[user] = {key: call(headers, world[key]) for key in LESSONS}
+    return out
+
+
+def test_view_matrix(client, world):
+    got = _table(client, world, lambda h, lid: client.get(f"/api/lessons/{lid}", headers=h).status_code)
+    assert got == VIEW
+    reports = _table(client, world, lambda h, lid: client.get(f"/api/lessons/{lid}/report", headers=h).status_code)
+    assert reports == VIEW
+
+
+def test_lists_show_exactly_the_visible_lessons(client, world):
+    for user in USERS:
+        headers = sign_in(client, user)
+        listed = {x["id"] for x in client.get("/api/lessons", headers=headers, params={"limit": 200}).json()["items"]}
+        visible = {world[k] for k, status in VIEW[user].items() if status == 200}
+        assert listed & set(world.values()) == visible, user
+
+
+def test_observe_matrix(client, world):
+    got = _table(client, world, lambda h, lid: client.post(
+        f"/api/lessons/{lid}/observations", headers=h, json={}).status_code)
+    assert got == OBSERVE
+
+
+def test_manage_matrix(client, world):
+    got = _table(client, world, lambda h, lid: client.patch(
+        f"/api/lessons/{lid}", headers=h, json={"topic": "改"}).status_code)
+    assert got == MANAGE
+
+
+def test_observations_are_private_until_submitted(client, world):
+    observer = sign_in(client, "researcher2")
+    oid = client.post(f"/api/lessons/{world['A']}/observations", headers=observer, json={}).json()["id"]
+    teacher, colleague = sign_in(client, "teacher1"), sign_in(client, "teacher4")
+    assert client.get(f"/api/observations/{oid}", headers=teacher).status_code == 404
+    scores = {c: 8 for c in ("goals", "content", "process", "engagement", "interaction", "outcome", "teacher_skills")}
+    client.patch(f"/api/observations/{oid}", headers=observer, json={"scores": scores})
+    assert client.post(f"/api/observations/{oid}/submit", headers=observer).status_code == 200
+    assert client.get(f"/api/observations/{oid}", headers=teacher).status_code == 200
+    assert client.get(f"/api/observations/{oid}", headers=sign_in(client, "head1")).status_code == 200
+    assert client.get(f"/api/observations/{oid}", headers=colleague).status_code == 404
+    assert client.get(f"/api/observations/{oid}", headers=sign_in(client, "teacher5")).status_code == 404
+
+
+def test_admin_only_endpoints(client, world):
+    body = {"username": "newbie", "display_name": "新老师", "password": "long-enough-pw", "school_id": None,
+            "role": "researcher"}
+    for user, expected in (("teacher1", 403), ("head1", 403), ("researcher1", 403), ("admin", 201)):
+        assert client.post("/api/users", headers=sign_in(client, user), json=body).status_code == expected, user
+    assert client.post("/api/users", headers=sign_in(client, "admin"), json=body).status_code == 409
+    assert client.get("/api/users", headers=sign_in(client, "teacher1")).status_code == 403
+    assert client.get("/api/users", headers=sign_in(client, "head1")).status_code == 200

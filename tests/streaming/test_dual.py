@@ -1,0 +1,63 @@
+"""A dual-teacher room (双师课堂): classrooms publish and receive each other; observers get all."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from streaming import peers
+from tests.streaming.conftest import RelayProcess, live_token
+
+pytestmark = pytest.mark.slow
+
+
+def _labels(viewer: peers.Viewer) -> list[str]:
+    return sorted(t["label"] for t in json.loads(viewer.peer.headers["x-tingke-tracks"]) if t["kind"] == "video")
+
+
+async def test_two_classrooms_receive_each_other_and_an_observer_gets_both(relay: RelayProcess, room: str):
+    def classroom(label: str, sub: str) -> str:
+        return live_token(room, "classroom", "dual", sub=sub, label=label)
+
+    master, master_clock = await peers.publish(relay.base_url, room, classroom("主讲", "1"))
+    rural, rural_clock = await peers.publish(relay.base_url, room, classroom("辅助一", "2"))
+    # Each classroom receives the others through a WHEP session made with its own token.
+    master_sees = await peers.watch(relay.base_url, room, classroom("主讲", "1"), clock=rural_clock)
+    rural_sees = await peers.watch(relay.base_url, room, classroom("辅助一", "2"), clock=master_clock)
+    observer = await peers.watch(relay.base_url, room, live_token(room, "viewer", "dual", sub="9"), video=2, audio=2)
+    for viewer in (master_sees, rural_sees):
+        await viewer.frames(46)
+    for key in [k for k in observer.tracks if k.startswith("video")]:
+        await observer.frames(46, kind=key)
+    for viewer in (master_sees, rural_sees, observer):
+        await viewer.close()
+    await master.leave()
+    await rural.leave()
+
+    assert _labels(master_sees) == ["辅助一"] and _labels(rural_sees) == ["主讲"]
+    assert master_sees.tracks["video"].frames > 45 and rural_sees.tracks["video"].frames > 45
+    # Stamps prove each side decoded the OTHER classroom's pictures (both clocks started near 0,
+    # so check latency matched against the right publisher's capture times).
+    assert master_sees.tracks["video"].latencies and rural_sees.tracks["video"].latencies
+    assert max(master_sees.tracks["video"].latencies) < 2 and max(rural_sees.tracks["video"].latencies) < 2
+    assert _labels(observer) == ["主讲", "辅助一"]
+    videos = [t for t in observer.tracks.values() if t.kind == "video"]
+    assert len(videos) == 2 and all(t.frames > 45 for t in videos)
+
+
+async def test_a_dual_room_is_not_a_broadcast_room_and_has_four_seats(relay: RelayProcess, room: str):
+    first, _ = await peers.publish(relay.base_url, room, live_token(room, "classroom", "dual", sub="1", label="A"),
+                                   audio=False)
+    with pytest.raises(peers.SignallingError) as wrong_mode:
+        await peers.publish(relay.base_url, room, live_token(room, "publisher", "broadcast", sub="5"), audio=False)
+    assert wrong_mode.value.status == 409
+    others = [await peers.publish(relay.base_url, room,
+                                  live_token(room, "classroom", "dual", sub=str(n), label=f"C{n}"), audio=False)
+              for n in range(2, 5)]
+    with pytest.raises(peers.SignallingError) as full:
+        await peers.publish(relay.base_url, room, live_token(room, "classroom", "dual", sub="6", label="C6"),
+                            audio=False)
+    assert full.value.status == 409 and "room_full" in full.value.body
+    for peer, _ in [(first, None), *others]:
+        await peer.leave()
