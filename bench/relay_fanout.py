@@ -425,6 +425,9 @@ async def measure(mode: str, n: int, warmup: float, window: float, data_dir: Pat
         if mode == "forward":
             hubs = [h for r in (await relay_stats(base))["rooms"] for h in r["hubs"]]
             late_parts["relay_keyframe_wait_ms"] = max((h["last_keyframe_wait_ms"] for h in hubs), default=None)
+            video = [h for h in hubs if h["kind"] == "video"]
+            late_parts["keyframe_requests"] = sum(h["keyframe_requests"] for h in video)
+            late_parts["plis_sent"] = sum(h["plis_sent"] for h in video)
         await late.close()
         await probe.close()
         await publisher_pc.close()

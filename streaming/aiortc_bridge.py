@@ -15,12 +15,14 @@ any of the internals below:
   when forwarding it must go on to the publisher.
 - ``RTCRtpTransceiver._codecs``: the codec negotiated with the publisher, which each subscriber
   must be restricted to before its answer is created.
-- ``RTCRtpSender.__encoder``: the sender packs an ``av.Packet`` with its own encoder object, so
-  N subscribers would split the same H.264/VP8 frame into RTP payloads N times. The hub
-  packetizes once (:class:`PacketizedFrame`) and each subscriber's sender gets a
-  :class:`SharedPayloads` "encoder" that hands those payloads back.
-- ``RTCRtpSender.__packet_count``: cheap counters for ``/stats`` (getStats() is a coroutine that
-  builds a whole report).
+- ``RTCRtpSender._run_rtp`` and its private state (``__mid``, ``__rtp_header_extensions_map``,
+  ``__rtp_started``/``__rtp_exited``, the sender-report counters, ``__rtx_*``), ``_retransmit``,
+  ``RTCDtlsTransport._tx_srtp`` and aioice's nominated pair: aiortc's sender loop costs a task
+  wake-up per frame and an object, a serialisation and three awaited layers per packet, for
+  every subscriber (it was most of the relay's CPU). The hub packetizes each frame once
+  (:class:`PacketizedFrame`) and a :class:`DirectRtpWriter` per subscriber sends the shared
+  payloads synchronously; aiortc keeps RTCP. ``__packet_count`` also gives ``/stats`` cheap
+  counters (getStats() is a coroutine that builds a whole report).
 - ``aiortc.rtcrtpreceiver.JitterBuffer``: aiortc releases a video frame only when the NEXT
   frame's first packet arrives (one frame interval late) and holds four audio frames back
   (80 ms) to smooth decoding. A forwarder needs neither: :class:`ForwardingJitterBuffer` releases
@@ -33,11 +35,14 @@ any of the internals below:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import logging
 import queue
 import random
+import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,9 +51,11 @@ import aiortc
 import aiortc.codecs as aiortc_codecs
 import aiortc.rtcrtpreceiver as aiortc_receiver
 import av
+from aioice.ice import StunProtocol
 from aiortc import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
+from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtpPacket, wrap_rtx
 
 from streaming.bitstream import is_keyframe
 
@@ -59,6 +66,9 @@ SUPPORTED_AIORTC = "1.16.0"
 _STOCK_DECODER_WORKER = aiortc_receiver.decoder_worker
 _STOCK_JITTER_BUFFER = aiortc_receiver.JitterBuffer
 _STOCK_GET_DECODER = aiortc_codecs.get_decoder
+_PLAIN_SEND_DATA = StunProtocol.send_data  # a host/srflx pair: send_data is a bare sendto
+_RTP_HEADER = struct.Struct("!BBHLL")
+_EXTENSION_HEADER = struct.Struct("!HH")
 
 
 @dataclass
@@ -292,22 +302,141 @@ class FramePacketizer:
         return PacketizedFrame(payloads, timestamp)
 
 
-class SharedPayloads:
-    """Stands in for a subscriber sender's encoder: returns the hub's payloads as they are."""
-
-    target_bitrate = 0  # the sender sets it from REMB; nothing to adapt when forwarding
-
-    def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
-        raise TypeError("a forwarding sender never encodes")
-
-    def pack(self, frame: PacketizedFrame) -> tuple[list[bytes], int]:
-        return frame.payloads, frame.timestamp
+RTP_VERSION_BITS = 0x80
+RTP_EXTENSION_BIT = 0x10
+NTP_UNIX_OFFSET = 2208988800  # seconds from 1900 (NTP epoch) to 1970
+SEND_BUFFER_LIMIT = 256 * 1024  # bytes queued in the subscriber's socket transport before we drop
 
 
-def share_packetization(sender: RTCRtpSender) -> None:
-    """Make ``sender`` send :class:`PacketizedFrame` objects its track returns (call before
-    the connection starts: aiortc creates the encoder lazily, only when there is none)."""
-    sender._RTCRtpSender__encoder = SharedPayloads()  # type: ignore[attr-defined]
+class DirectRtpWriter:
+    """A subscriber's RTP, written synchronously from the hub in place of ``RTCRtpSender._run_rtp``.
+
+    aiortc's sender loop costs a task wake-up per frame and an ``RtpPacket`` object, a header
+    serialisation and three awaited layers (DTLS, ICE, aioice) per packet, for every subscriber.
+    Here the hub's shared payloads get a fixed header built with ``struct``, are protected with
+    the subscriber's SRTP session and handed to its UDP transport in one pass, without awaiting.
+    RTCP stays aiortc's: the sender's report counters are updated per frame, NACKs are answered
+    from our own history (:meth:`retransmit`), PLIs go to the publisher (see
+    :func:`redirect_keyframe_requests`).
+    """
+
+    def __init__(self, sender: RTCRtpSender, on_ready: Callable[[], None] | None = None) -> None:
+        self._sender = sender
+        self._on_ready = on_ready
+        self._sequence = random.getrandbits(16)
+        self._timestamp_origin = random.getrandbits(32)
+        self._history: dict[int, bytes] = {}
+        self._payload_type = 0
+        self._mid = ""
+        self._extensions: Any = None
+        self._stopped: asyncio.Future[None] | None = None
+        self.ready = False
+        self.packets = 0
+        self.octets = 0
+        self.dropped_frames = 0
+        sender._run_rtp = self._run  # type: ignore[method-assign]
+        sender._retransmit = self.retransmit  # type: ignore[method-assign]
+
+    async def _run(self, codec: RTCRtpCodecParameters) -> None:
+        """Runs where aiortc would run its RTP loop: from ``send()`` until ``stop()`` cancels it."""
+        sender = self._sender
+        self._payload_type = codec.payloadType or 0
+        self._mid = sender._RTCRtpSender__mid or ""  # type: ignore[attr-defined]
+        self._extensions = sender._RTCRtpSender__rtp_header_extensions_map  # type: ignore[attr-defined]
+        self._stopped = asyncio.get_running_loop().create_future()
+        sender._RTCRtpSender__rtp_started.set()  # type: ignore[attr-defined]
+        self.ready = True
+        if self._on_ready is not None:
+            self._on_ready()
+        try:
+            await self._stopped
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self.ready = False
+            if sender.track is not None:
+                sender.track.stop()
+            sender._RTCRtpSender__rtp_exited.set()  # type: ignore[attr-defined]
+
+    def _socket(self) -> tuple[Any, tuple[str, int]] | None:
+        """The UDP transport and address of the nominated ICE pair, or None if it cannot take
+        a datagram now (not connected, TURN relayed, or its buffer backed up)."""
+        dtls = self._sender.transport
+        if dtls.state != "connected":
+            self.ready = dtls.state in ("new", "connecting")  # closed or failed: for good
+            return None
+        pair = dtls.transport._connection._nominated.get(1)
+        if pair is None or type(pair.protocol).send_data is not _PLAIN_SEND_DATA:
+            return None
+        transport: Any = pair.protocol.transport  # asyncio's datagram transport (has a write buffer)
+        if transport is None or transport.get_write_buffer_size() > SEND_BUFFER_LIMIT:
+            return None
+        return transport, pair.remote_addr
+
+    def write(self, frame: PacketizedFrame) -> bool:
+        """Send one frame's packets; False (nothing sent) when the subscriber cannot take it."""
+        if not self.ready:
+            return False
+        target = self._socket()
+        if target is None:
+            self.dropped_frames += 1
+            return False
+        transport, address = target
+        now = time.time() + NTP_UNIX_OFFSET
+        ntp = int(now * 4294967296.0)
+        header_extensions = HeaderExtensions(mid=self._mid, abs_send_time=(ntp >> 14) & 0x00FFFFFF)
+        profile, value = self._extensions.set(header_extensions)
+        first = RTP_VERSION_BITS
+        extension = b""
+        if value:
+            first |= RTP_EXTENSION_BIT
+            extension = _EXTENSION_HEADER.pack(profile, len(value) >> 2) + value
+        timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
+        ssrc = self._sender._ssrc
+        protect = self._sender.transport._tx_srtp.protect
+        sequence = self._sequence
+        history = self._history
+        last = len(frame.payloads) - 1
+        octets = 0
+        for index, payload in enumerate(frame.payloads):
+            marker = 0x80 if index == last else 0
+            data = _RTP_HEADER.pack(first, marker | self._payload_type, sequence, timestamp, ssrc) + extension + payload
+            history[sequence % RTP_HISTORY_SIZE] = data
+            transport.sendto(protect(data), address)
+            sequence = (sequence + 1) & 0xFFFF
+            octets += len(payload)
+        self._sequence = sequence
+        self.packets += last + 1
+        self.octets += octets
+        sender = self._sender
+        sender._RTCRtpSender__ntp_timestamp = ntp  # type: ignore[attr-defined]  # for sender reports
+        sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined]
+        sender._RTCRtpSender__packet_count = self.packets  # type: ignore[attr-defined]
+        sender._RTCRtpSender__octet_count = self.octets  # type: ignore[attr-defined]
+        return True
+
+    async def retransmit(self, sequence_number: int) -> None:
+        """Answer a NACK from the history, on the RTX stream when one was negotiated."""
+        data = self._history.get(sequence_number % RTP_HISTORY_SIZE)
+        if data is None or _RTP_HEADER.unpack_from(data)[2] != sequence_number or not self.ready:
+            return
+        sender = self._sender
+        rtx_payload_type = sender._RTCRtpSender__rtx_payload_type  # type: ignore[attr-defined]
+        if rtx_payload_type is not None:
+            packet = RtpPacket.parse(data, self._extensions)
+            rtx_sequence = sender._RTCRtpSender__rtx_sequence_number  # type: ignore[attr-defined]
+            packet = wrap_rtx(packet, payload_type=rtx_payload_type, sequence_number=rtx_sequence,
+                              ssrc=sender._rtx_ssrc)
+            sender._RTCRtpSender__rtx_sequence_number = (rtx_sequence + 1) & 0xFFFF  # type: ignore[attr-defined]
+            data = packet.serialize(self._extensions)
+        with contextlib.suppress(ConnectionError):  # the subscriber left meanwhile
+            await sender.transport._send_rtp(data)
+
+
+def send_directly(sender: RTCRtpSender, on_ready: Callable[[], None] | None = None) -> DirectRtpWriter:
+    """Take over ``sender``'s RTP with a :class:`DirectRtpWriter` (before the connection starts:
+    aiortc calls ``_run_rtp`` from ``send()`` once DTLS is up). ``on_ready`` runs then."""
+    return DirectRtpWriter(sender, on_ready)
 
 
 # ---- counters -----------------------------------------------------------------------------

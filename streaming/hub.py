@@ -8,6 +8,12 @@ subscribed; they only wait for the next keyframe, which the hub asks the publish
 Every consumer reads through an :class:`Outlet`: a bounded queue of its own. A consumer that
 falls behind overflows only its own queue, which is then emptied and waits for a keyframe, so
 a slow subscriber never stalls the others and never grows memory.
+
+Subscribers (WebRTC peers) skip the queue: their outlet holds a
+:class:`~streaming.aiortc_bridge.DirectRtpWriter`, and the hub writes each frame's shared RTP
+payloads straight to their sockets as the frame arrives. There the bound is the socket
+transport's buffer: a subscriber whose buffer is backed up loses frames and resumes at a
+keyframe, like an overflowing queue.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import av
-from aiortc import MediaStreamTrack, RTCRtpReceiver
+from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
@@ -28,7 +34,12 @@ from streaming import aiortc_bridge
 
 log = logging.getLogger(__name__)
 
-PLI_MIN_INTERVAL = 0.5  # seconds between keyframe requests sent to one publisher track
+# Keyframe requests to one publisher track: while a request is unanswered, others join it (and
+# it is repeated after PLI_RETRY_INTERVAL); once its keyframe came, the next may follow after
+# PLI_MIN_INTERVAL, so a join storm costs at most a few keyframes a second, and a late joiner
+# waits at most that long for its own.
+PLI_RETRY_INTERVAL = 0.5
+PLI_MIN_INTERVAL = 0.2
 QUEUE_FRAMES = {"video": 90, "audio": 150}  # ~3 s at 30 fps / 20 ms audio frames
 
 
@@ -55,6 +66,7 @@ class Outlet:
     def __init__(self, hub: TrackHub, maxsize: int, packetized: bool = False) -> None:
         self.hub = hub
         self.packetized = packetized
+        self.writer: aiortc_bridge.DirectRtpWriter | None = None
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
         self.waiting_keyframe = hub.kind == "video"
         self.closed = False
@@ -66,12 +78,28 @@ class Outlet:
         """Queue ``item`` (``packet`` or its packetized form) unless gated or overflowing."""
         if self.closed:
             return
+        writer = self.writer
+        if writer is not None and not writer.ready:
+            return  # not connected yet: gating starts when it is
         if self.waiting_keyframe:
             if not packet.is_keyframe:
                 self.hub.stats.gated_drops += 1
                 self.hub.request_keyframe()
                 return
             self.waiting_keyframe = False
+        if writer is not None:
+            try:
+                sent = writer.write(item)
+            except Exception:  # one broken subscriber must not stop the hub's delivery to the rest
+                log.exception("subscriber of %s/%s failed; dropping it", self.hub.label, self.hub.kind)
+                self.close()
+                return
+            if sent:
+                self._delivered()
+            elif self.hub.kind == "video":
+                self.hub.stats.overflow_resets += 1
+                self.waiting_keyframe = True  # frames were lost: resume at a keyframe
+            return
         if self.queue.full():
             # This consumer fell ~3 s behind: drop its backlog, resync on the next keyframe.
             self.hub.stats.overflow_resets += 1
@@ -81,6 +109,9 @@ class Outlet:
                 self.hub.request_keyframe()
                 return
         self.queue.put_nowait(item)
+        self._delivered()
+
+    def _delivered(self) -> None:
         self.delivered += 1
         if self.first_delivery is None:
             self.first_delivery = time.monotonic()
@@ -117,6 +148,11 @@ class ForwardedTrack(MediaStreamTrack):
         self.kind = hub.kind
         self.hub = hub
         self.outlet = hub.add_outlet(QUEUE_FRAMES[hub.kind], packetized=packetized)
+
+    def send_directly(self, sender: RTCRtpSender) -> None:
+        """Let ``sender`` be written to by the hub (see :class:`~streaming.aiortc_bridge.DirectRtpWriter`);
+        a keyframe is asked for as soon as its connection is up."""
+        self.outlet.writer = aiortc_bridge.send_directly(sender, on_ready=self.hub.request_keyframe)
 
     async def recv(self) -> Any:
         if self.readyState != "live":
@@ -182,7 +218,8 @@ class TrackHub:
         self._source: _Source | None = None
         self._last_pts: int | None = None
         self._last_arrival = 0.0
-        self._last_pli = -PLI_MIN_INTERVAL
+        self._last_pli = -PLI_RETRY_INTERVAL
+        self._pli_answered = True  # a keyframe arrived since the last request
         self._pli_pending: asyncio.TimerHandle | None = None
         self._pli_tasks: set[asyncio.Future[int]] = set()
         self.closed = False
@@ -240,6 +277,10 @@ class TrackHub:
         self.stats.frames_in += 1
         if packet.is_keyframe and self.kind == "video":
             self.stats.keyframes_in += 1
+            self._pli_answered = True
+            if self._pli_pending is not None:  # a request waiting for its slot is answered already
+                self._pli_pending.cancel()
+                self._pli_pending = None
         packetized = None
         for outlet in list(self._outlets):
             if outlet.packetized:
@@ -250,12 +291,13 @@ class TrackHub:
                 outlet.offer(packet, packet)
 
     def request_keyframe(self) -> None:
-        """Ask the publisher for a keyframe, at most once per PLI_MIN_INTERVAL; a request inside
-        the interval is sent when it ends."""
+        """Ask the publisher for a keyframe (see PLI_RETRY_INTERVAL); a request that comes too soon
+        is sent when its interval ends, unless a keyframe arrives first."""
         if self.kind != "video" or self.closed:
             return
         self.stats.keyframe_requests += 1
-        wait = self._last_pli + PLI_MIN_INTERVAL - time.monotonic()
+        interval = PLI_MIN_INTERVAL if self._pli_answered else PLI_RETRY_INTERVAL
+        wait = self._last_pli + interval - time.monotonic()
         if wait <= 0:
             self._send_pli()
         elif self._pli_pending is None:
@@ -264,6 +306,7 @@ class TrackHub:
     def _send_pli(self) -> None:
         self._pli_pending = None
         self._last_pli = time.monotonic()
+        self._pli_answered = False
         if self._source is None:
             return
         self.stats.plis_sent += 1

@@ -163,6 +163,7 @@ async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tup
             track = hub.subscribe(packetized=True)
             transceiver = pc.addTransceiver(track, direction="sendonly")
             aiortc_bridge.restrict_codecs(transceiver, [hub.codec])
+            track.send_directly(transceiver.sender)
             bound.append((transceiver, hub, track, publisher))
         if not bound:
             room.sessions.pop(session.id, None)
@@ -181,7 +182,6 @@ async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tup
             raise
         for transceiver, hub, _track, publisher in bound:
             aiortc_bridge.redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
-            aiortc_bridge.share_packetization(transceiver.sender)
             session.senders.append(transceiver.sender)
             session.tracks.append({"mid": str(transceiver.mid), "label": publisher.label,
                                    "name": publisher.name, "kind": hub.kind})

@@ -34,11 +34,28 @@ def test_private_names_used_by_the_bridge_exist():
     assert hasattr(RTCRtpReceiver, "_send_rtcp_pli")
     assert "__rtx_ssrc" in inspect.getsource(RTCRtpReceiver.__init__)
     assert "self._send_keyframe()" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
-    assert "self.__encoder.pack(data)" in inspect.getsource(RTCRtpSender._next_encoded_frame)
-    # share_packetization: the sender creates its encoder only when it has none
-    assert "if self.__encoder is None:" in inspect.getsource(RTCRtpSender._next_encoded_frame)
-    assert "self.__encoder: Optional[Encoder] = None" in inspect.getsource(RTCRtpSender.__init__)
-    assert "__packet_count" in inspect.getsource(RTCRtpSender.__init__)
+    # DirectRtpWriter: send() starts self._run_rtp (looked up on the instance) once DTLS is up,
+    # stop() waits for the RTP loop's started/exited events, sender reports read the counters,
+    # NACKs call self._retransmit, RTX needs the payload type and sequence kept by the sender.
+    send_source = inspect.getsource(RTCRtpSender.send)
+    assert "self._run_rtp(parameters.codecs[0])" in send_source
+    assert "self.__rtp_header_extensions_map.configure(parameters)" in send_source
+    assert "self.__mid = parameters.muxId" in send_source
+    assert "self.__rtp_started.wait()" in inspect.getsource(RTCRtpSender.stop)
+    assert "self.__rtp_exited.wait()" in inspect.getsource(RTCRtpSender.stop)
+    init_source = inspect.getsource(RTCRtpSender.__init__)
+    for name in ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count", "__rtx_payload_type",
+                 "__rtx_sequence_number", "_rtx_ssrc", "_ssrc"):
+        assert f"self.{name}" in init_source, name
+    report_source = inspect.getsource(RTCRtpSender._run_rtcp)
+    assert "self.__ntp_timestamp" in report_source and "self.__packet_count" in report_source
+    assert "await self._retransmit(" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
+    from aiortc.rtcdtlstransport import RTCDtlsTransport
+    assert "self._tx_srtp" in inspect.getsource(RTCDtlsTransport)
+    assert "allow_repeat_tx = True" in inspect.getsource(RTCDtlsTransport)
+    from aioice.ice import Connection, StunProtocol
+    assert "active_pair = self._nominated.get(component)" in inspect.getsource(Connection.sendto)
+    assert "self.transport.sendto(data, addr)" in inspect.getsource(StunProtocol.send_data)
     assert "_codecs" in inspect.getsource(RTCRtpTransceiver.__init__)
     assert "local_addr=(address, 0)" in inspect.getsource(
         __import__("aioice.ice", fromlist=["Connection"]).Connection.get_component_candidates)
@@ -179,3 +196,68 @@ def test_forwarding_jitter_buffer_releases_a_frame_at_its_marker():
     packet._data = b"opus"  # type: ignore[attr-defined]
     frame = audio.add(packet)[1]
     assert frame is not None and frame.data == b"opus"  # no 4-frame prefetch when forwarding
+
+
+async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
+    """Frames written by DirectRtpWriter decode at a real aiortc peer; headers parse as aiortc's."""
+    from aiortc.mediastreams import VideoStreamTrack
+    from aiortc.rtp import RtpPacket
+
+    sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    transceiver = sender_pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    vp8 = next(c for c in aiortc_bridge.forwardable_codecs("video") if c.mimeType == "video/VP8")
+    aiortc_bridge.restrict_codecs(transceiver, [vp8])
+    ready: list[int] = []
+    writer = aiortc_bridge.send_directly(transceiver.sender, on_ready=lambda: ready.append(1))
+    frames: list[av.VideoFrame] = []
+
+    @receiver_pc.on("track")
+    def _on_track(track):
+        async def pull():
+            while True:
+                frames.append(await track.recv())
+
+        asyncio.ensure_future(pull())
+
+    await sender_pc.setLocalDescription(await sender_pc.createOffer())
+    await receiver_pc.setRemoteDescription(sender_pc.localDescription)
+    await receiver_pc.setLocalDescription(await receiver_pc.createAnswer())
+    await sender_pc.setRemoteDescription(receiver_pc.localDescription)
+    for _ in range(200):
+        if writer.ready:
+            break
+        await asyncio.sleep(0.02)
+    assert writer.ready and ready == [1]
+
+    codec = aiortc_bridge.negotiated_codec(transceiver)
+    assert codec is not None
+    encoder = aiortc_codecs.get_encoder(codec)
+    for index in range(45):
+        picture = av.VideoFrame(320, 240, "yuv420p")
+        for plane in picture.planes:
+            plane.update(bytes([(index * 5) % 256]) * plane.buffer_size)
+        picture.pts, picture.time_base = index * 3000, aiortc_codecs.vpx.VIDEO_TIME_BASE
+        payloads, timestamp = encoder.encode(picture, force_keyframe=index == 0)
+        assert writer.write(aiortc_bridge.PacketizedFrame(payloads, timestamp))
+        await asyncio.sleep(1 / 30)
+    for _ in range(100):
+        if len(frames) >= 40:
+            break
+        await asyncio.sleep(0.05)
+    assert len(frames) >= 40 and frames[-1].width == 320
+
+    sender = transceiver.sender
+    assert aiortc_bridge.sender_packet_count(sender) == writer.packets >= 45
+    last = (writer._sequence - 1) & 0xFFFF
+    packet = RtpPacket.parse(writer._history[last % 128], writer._extensions)
+    assert (packet.payload_type, packet.ssrc, packet.marker) == (codec.payloadType, sender._ssrc, 1)
+    assert packet.extensions.mid == transceiver.mid and packet.extensions.abs_send_time is not None
+    rtx_before = sender._RTCRtpSender__rtx_sequence_number
+    await writer.retransmit(last)
+    assert sender._RTCRtpSender__rtx_sequence_number == (rtx_before + 1) & 0xFFFF  # sent on RTX
+    await writer.retransmit((last + 1000) & 0xFFFF)  # not in the history: ignored
+    assert sender._RTCRtpSender__rtx_sequence_number == (rtx_before + 1) & 0xFFFF
+    await sender_pc.close()
+    await receiver_pc.close()
+    assert not writer.ready
