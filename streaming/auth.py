@@ -1,5 +1,6 @@
 """Bearer tokens for the relay: issued by the API (``tingke.signing``, purpose "live"),
-scoped to one room (lesson id) and one role."""
+scoped to one room (lesson id) and one role. A publishing token also says whether it is the
+lesson's master (the broadcaster, a dual lesson's 主讲端): the crowd's live HLS follows the master."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class LiveClaims:
     sub: str
     name: str
     label: str
+    master: bool = False
 
 
 def authenticate(authorization: str | None, room: str, allowed_roles: tuple[str, ...]) -> LiveClaims:
@@ -57,4 +59,5 @@ def _claims(raw: dict[str, object]) -> LiveClaims:
         sub=str(raw.get("sub", "")),
         name=str(raw.get("name", "")),
         label=str(raw.get("label", "")),
+        master=raw.get("master") is True,
     )

@@ -1,8 +1,16 @@
 """Live HLS for the crowd (手机直播 + 延时点播): one ffmpeg per live lesson, fed from the relay.
 
-The room's first publisher (the broadcaster, or the dual lesson's first classroom) is listened
-to through :meth:`TrackHub.listen`; its encoded packets are muxed with PyAV (never decoded) into
-MPEG-TS (Matroska for VP8) and piped into one ffmpeg process that writes::
+One publisher of the room is shown: the master (the broadcaster, a dual lesson's 主讲端, as its
+token says), because a 双师课堂 broadcast is the master teacher's lesson. Until the master
+publishes, the first classroom that does is shown, so the crowd sees the lesson as soon as it is
+live rather than a blank page; the HLS switches to the master when it arrives, and falls back to
+another classroom when the shown one has been gone for ``FALLBACK_SECONDS`` (a phone reconnecting
+within that time continues on the same hubs, without a switch). A switch restarts ffmpeg with
+``append_list`` (a discontinuity in the playlists, numbering continues).
+
+The shown publisher is listened to through :meth:`TrackHub.listen`; its encoded packets are muxed
+with PyAV (never decoded) into MPEG-TS (Matroska for VP8) and piped into one ffmpeg process that
+writes::
 
     media_root/live/<lesson>/hls/master.m3u8
         src/index.m3u8    the source video, copied when it is H.264 (encoded when VP8) + AAC
@@ -48,6 +56,7 @@ PIPE_QUEUE_ITEMS = 1500  # ~20 s of audio+video; a stuck ffmpeg drops packets in
 # orphan that keeps a core busy; setpriv sets it before exec, without preexec_fn in a threaded process.
 DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
 SOURCE_BANDWIDTH = "1500k"  # announced for the copied source variant (ffmpeg cannot measure a copy)
+FALLBACK_SECONDS = 3.0  # the shown publisher dropped: wait this long for it before showing another
 
 
 def hls_folder(media_root: Path, lesson: str) -> Path:
@@ -200,6 +209,8 @@ class _PipeMuxer(threading.Thread):
 
 @dataclass
 class HlsStats:
+    label: str | None = None  # the publisher shown
+    switches: int = 0  # from one publisher to another
     starts: int = 0
     restarts: int = 0
     packets: int = 0
@@ -210,11 +221,23 @@ class HlsStats:
 
 
 @dataclass
+class _Candidate:
+    """A publisher the HLS could show."""
+
+    hubs: dict[str, TrackHub]
+    master: bool
+    order: int  # join order: the fallback among remote classrooms
+    live: bool = True
+
+
+@dataclass
 class LiveHls:
     """The live HLS of one room: feeds one publisher's hubs to one ffmpeg, restarts it if it dies.
 
-    ``attach(hubs)`` starts (or, with new hubs after a codec change, restarts) the feed;
-    ``stop()`` at room end lets ffmpeg finish the playlists with ENDLIST.
+    ``attach(label, hubs, master=)`` when a publisher's tracks attach and ``detach(label)`` when its
+    connection ends; the feed follows the preferred publisher (see the module docstring) and
+    restarts on new hubs (a switch, a codec change). ``stop()`` at room end lets ffmpeg finish the
+    playlists with ENDLIST.
     """
 
     room_id: str
@@ -223,7 +246,9 @@ class LiveHls:
     low_height: int = 360
     stats: HlsStats = field(default_factory=HlsStats)
     folder: Path = field(init=False)
-    label: str | None = field(default=None, init=False)
+    label: str | None = field(default=None, init=False)  # the publisher shown
+    _candidates: dict[str, _Candidate] = field(default_factory=dict, init=False)
+    _fallback: asyncio.TimerHandle | None = field(default=None, init=False)
     _hubs: dict[str, TrackHub] = field(default_factory=dict, init=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
     _stopping: bool = field(default=False, init=False)
@@ -233,16 +258,61 @@ class LiveHls:
     def __post_init__(self) -> None:
         self.folder = hls_folder(self.media_root, self.room_id)
 
-    def attach(self, label: str, hubs: dict[str, TrackHub]) -> None:
-        """Feed ``label``'s hubs. Only the first label attached is fed (the broadcaster / master
-        classroom); the same label coming back with new hub objects restarts ffmpeg."""
-        if self._stopping or (self.label is not None and label != self.label):
+    def attach(self, label: str, hubs: dict[str, TrackHub], *, master: bool = False) -> None:
+        """``label``'s tracks attached (it connected, reconnected or changed codec)."""
+        if self._stopping:
             return
-        self.label = label
-        if {k: id(h) for k, h in hubs.items()} == {k: id(h) for k, h in self._hubs.items()}:
+        known = self._candidates.get(label)
+        self._candidates[label] = _Candidate(dict(hubs), master, known.order if known else len(self._candidates))
+        if label == self.label:
+            self._cancel_fallback()  # the shown publisher is back
+        self._choose()
+
+    def detach(self, label: str) -> None:
+        """``label``'s connection ended. If it is shown, another publisher is chosen once it has
+        been gone for FALLBACK_SECONDS."""
+        candidate = self._candidates.get(label)
+        if candidate is None or self._stopping:
+            return
+        candidate.live = False
+        if label == self.label and self._fallback is None:
+            self._fallback = asyncio.get_running_loop().call_later(FALLBACK_SECONDS, self._fallback_due)
+
+    def _fallback_due(self) -> None:
+        self._fallback = None
+        self._choose()
+
+    def _cancel_fallback(self) -> None:
+        if self._fallback is not None:
+            self._fallback.cancel()
+            self._fallback = None
+
+    def _preferred(self) -> str | None:
+        """The master if it publishes, else the publisher shown now, else the first to have joined.
+        The shown publisher stays eligible while its fallback wait runs."""
+        eligible = [
+            (label, c) for label, c in self._candidates.items()
+            if (c.live or (label == self.label and self._fallback is not None))
+            and any(not hub.closed for hub in c.hubs.values())
+        ]
+        if not eligible:
+            return None
+        return min(eligible, key=lambda item: (not item[1].master, item[0] != self.label, item[1].order))[0]
+
+    def _choose(self) -> None:
+        """Feed the preferred publisher's hubs: start the feed, or restart it on other hubs."""
+        label = self._preferred()
+        if label is None:
+            return  # nobody publishes: the feed waits on the hubs it has
+        hubs = self._candidates[label].hubs
+        if label == self.label and {k: id(h) for k, h in hubs.items()} == {k: id(h) for k, h in self._hubs.items()}:
             return  # a reconnect onto the same hubs: the running feed just continues
+        if self.label is not None and label != self.label:
+            self.stats.switches += 1
+            log.info("room %s: live HLS switches from %r to %r", self.room_id, self.label, label)
+        self.label = self.stats.label = label
         self._hubs = dict(hubs)
-        if self._task is None:
+        if self._task is None or (self._task.done() and not self.stats.given_up):
             self._task = asyncio.ensure_future(self._supervise())
         else:
             self._wake.set()  # new hubs: restart the feed on them
@@ -250,6 +320,7 @@ class LiveHls:
     async def stop(self) -> None:
         """The room ended: finish the playlists (ENDLIST) and wait for ffmpeg to exit."""
         self._stopping = True
+        self._cancel_fallback()
         self._wake.set()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -365,7 +436,8 @@ def _wait_or_kill(proc: subprocess.Popen[bytes], timeout: float) -> None:
 def install(registry: Any, settings: Any) -> Callable[[Any], None]:
     """Give every room of ``registry`` its live HLS (when ``live_record`` and ``live_hls`` are on).
 
-    Hooks into ``Room.publisher_hooks`` (a publisher's tracks attached) and ``Room.end_hooks``.
+    Hooks into ``Room.publisher_hooks`` (a publisher's tracks attached), ``Room.leave_hooks`` (its
+    connection ended) and ``Room.end_hooks``.
     Returns the room-opened callback (for tests)."""
 
     def room_opened(room: Any) -> None:
@@ -373,7 +445,9 @@ def install(registry: Any, settings: Any) -> Callable[[Any], None]:
             return
         hls = LiveHls(room.id, settings.media_root, settings.live_hls_segment_seconds, settings.live_hls_low_height)
         room.live_hls = hls
-        room.publisher_hooks.append(lambda publisher: hls.attach(publisher.label, publisher.hubs))
+        room.publisher_hooks.append(lambda publisher: hls.attach(publisher.label, publisher.hubs,
+                                                                 master=publisher.master))
+        room.leave_hooks.append(lambda publisher: hls.detach(publisher.label))
         room.end_hooks.append(hls.stop)
 
     registry.room_opened.append(room_opened)

@@ -9,6 +9,9 @@ A room is named by its lesson id. Its mode is fixed by the first token that open
 - ``dual``: up to four classrooms (master + 1-3 remote), each publishing under its own label and
   receiving the others through a WHEP session of its own (see ``streaming/README.md``).
 
+A publishing token says whether it is the lesson's master (the broadcaster, a dual lesson's
+主讲端); extensions such as the live HLS use it to show the master rather than whoever came first.
+
 Publishers persist by label across reconnects: their hubs keep subscribers and continue the
 timeline, their recording continues with the gap noted. When no publisher has been connected
 for ``live_grace_seconds`` (or on an explicit end) the room ends: hubs close, recordings are
@@ -62,6 +65,7 @@ class Publisher:
     user: str
     name: str
     position: int
+    master: bool = False  # the lesson's master (from the token): what the crowd's live HLS shows
     hubs: dict[str, TrackHub] = field(default_factory=dict)
     session: Session | None = None
     recording: LiveRecording | None = None
@@ -85,8 +89,10 @@ class Room:
         self.ended = False
         self._end_timer: asyncio.TimerHandle | None = None
         self.summaries: list[RecordingSummary] = []
-        # Extensions (streaming.live_hls): called when a publisher's tracks attach / when the room ends.
+        # Extensions (streaming.live_hls): called when a publisher's tracks attach, when its connection
+        # ends (it may come back within the grace period) and when the room ends.
         self.publisher_hooks: list[Callable[[Publisher], None]] = []
+        self.leave_hooks: list[Callable[[Publisher], None]] = []
         self.end_hooks: list[Callable[[], Awaitable[Any]]] = []
         self.live_hls: Any = None
         self.live_since: float | None = None  # monotonic time the first publisher arrived (lesson clock 0)
@@ -113,6 +119,7 @@ class Room:
         if existing is None:
             existing = Publisher(label, claims.sub, claims.name or label, position=len(self.publishers))
             self.publishers[label] = existing
+        existing.master = claims.master
         return existing
 
     def sources_for(self, viewer_label: str) -> list[tuple[Publisher, TrackHub]]:
@@ -170,6 +177,8 @@ class Room:
         publisher.session = None
         if publisher.recording is not None:
             publisher.left_at = publisher.recording.clock()
+        for hook in list(self.leave_hooks):
+            hook(publisher)
         if not any(p.live for p in self.publishers.values()) and not self.ended:
             grace = self.registry.settings.live_grace_seconds
             self._end_timer = asyncio.get_running_loop().call_later(
@@ -232,7 +241,7 @@ class Room:
             "mode": self.mode,
             "revision": self.revision,
             "publishers": [
-                {"label": p.label, "name": p.name, "live": p.live, "kinds": sorted(p.hubs)}
+                {"label": p.label, "name": p.name, "live": p.live, "master": p.master, "kinds": sorted(p.hubs)}
                 for p in sorted(self.publishers.values(), key=lambda p: p.position)
             ],
             "viewers": sum(1 for s in self.sessions.values() if s.kind == "whep"),

@@ -13,6 +13,8 @@ class PublishGrant(BaseModel):
     mode: str = Field(description="broadcast or dual")
     role: str = Field(description="publisher (broadcast) or classroom (dual)")
     label: str = Field(description="The publisher's label in the room (a dual lesson's classroom)")
+    master: bool = Field(description="Whether this is the master classroom (主讲端; always true for a broadcast): "
+                                     "the crowd's live HLS shows the master, and its stop button ends the lesson")
     room: str
     relay_url: str = Field(description="The relay's base URL (room status, WHEP for a dual classroom)")
     whep_url: str = Field(description="Where a dual classroom receives the other classrooms")

@@ -36,6 +36,11 @@ def _classroom_for(ctx: AccessContext, lesson: Lesson) -> LessonClassroom:
     return lesson.classrooms[0]
 
 
+def _is_master(lesson: Lesson, classroom: LessonClassroom) -> bool:
+    """The master classroom (主讲端) is the first by position; the relay's crowd HLS shows it."""
+    return min(lesson.classrooms, key=lambda c: c.position) is classroom
+
+
 def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant:
     lesson = get_visible(session, ctx, lesson_id)
     if not can_publish_live(ctx, lesson):
@@ -46,17 +51,18 @@ def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> Publi
                                                "ready; it cannot go live again. 本课已结束，不能再次开播。")
     settings = get_settings()
     if lesson.room_mode == RoomMode.dual:
-        role, label = "classroom", _classroom_for(ctx, lesson).label
+        classroom = _classroom_for(ctx, lesson)
+        role, label, master = "classroom", classroom.label, _is_master(lesson, classroom)
     else:
-        role, label = "publisher", "main"
+        role, label, master = "publisher", "main", True
     room = room_of(lesson)
     claims = {"room": room, "role": role, "mode": lesson.room_mode.value, "sub": str(ctx.user.id),
-              "name": ctx.user.display_name, "label": label}
+              "name": ctx.user.display_name, "label": label, "master": master}
     ttl = settings.live_token_ttl_seconds
     relay = settings.relay_base
     return PublishGrant(whip_url=f"{relay}/whip/{room}", whep_url=f"{relay}/whep/{room}", relay_url=relay,
                         token=sign_token(TOKEN_PURPOSE, claims, ttl), mode=lesson.room_mode.value, role=role,
-                        label=label, room=room, ice_servers=settings.ice_servers, expires_in=ttl)
+                        label=label, master=master, room=room, ice_servers=settings.ice_servers, expires_in=ttl)
 
 
 def live_hls_dir(lesson_id: int) -> Path:

@@ -46,17 +46,22 @@ def test_publish_and_watch_grants_follow_the_access_rules(client, login, db_url)
     assert g["role"] == "publisher" and g["label"] == "main" and g["ice_servers"] == []
     claims = verify_token("live", g["token"])
     assert claims["room"] == str(broadcast) and claims["role"] == "publisher" and claims["mode"] == "broadcast"
+    assert g["master"] is True and claims["master"] is True  # the broadcaster is what the crowd's HLS shows
     assert 0 < claims["exp"] - time.time() <= get_settings().live_token_ttl_seconds
 
-    # dual lesson: each classroom teacher gets a classroom token with the classroom's label
-    labels = {}
+    # dual lesson: each classroom teacher gets a classroom token with the classroom's label, and the
+    # token says whether it is the master classroom (the relay's crowd HLS follows the master)
+    labels, masters = {}, {}
     for user in ("teacher1", "teacher2", "head1"):
         reply = client.post(f"/api/lessons/{dual}/live", headers=login(user))
         assert reply.status_code == 200, (user, reply.text)
         labels[user] = reply.json()["label"]
-        assert verify_token("live", reply.json()["token"])["role"] == "classroom"
+        dual_claims = verify_token("live", reply.json()["token"])
+        assert dual_claims["role"] == "classroom" and dual_claims["master"] is reply.json()["master"]
+        masters[user] = dual_claims["master"]
     assert labels == {"teacher1": "主讲端 城东实验小学", "teacher2": "辅助端 青山乡中心小学",
                       "head1": "主讲端 城东实验小学"}
+    assert masters == {"teacher1": True, "teacher2": False, "head1": True}
 
     # a colleague may watch but not publish; an outsider sees neither
     _error(client.post(f"/api/lessons/{broadcast}/live", headers=login("teacher4")), 403, "forbidden")
@@ -64,7 +69,7 @@ def test_publish_and_watch_grants_follow_the_access_rules(client, login, db_url)
     watch = client.post(f"/api/lessons/{broadcast}/live/watch", headers=login("teacher4"))
     assert watch.status_code == 200, watch.text
     w = watch.json()
-    assert verify_token("live", w["token"])["role"] == "viewer"
+    assert verify_token("live", w["token"])["role"] == "viewer" and "master" not in verify_token("live", w["token"])
     assert w["whep_url"] == f"{relay_base}/whep/{broadcast}" and not w["hls_ready"]
     assert w["hls_url"].startswith(f"/media/live/{broadcast}/hls/master.m3u8?md5=")
     _error(client.post(f"/api/lessons/{private}/live", headers=login("teacher3")), 404, "not_found")

@@ -1,9 +1,11 @@
 """The live HLS feeder in the relay process: three variants from an aiortc publisher, ffmpeg killed
-mid-lesson and restarted with the playlists continuing, ENDLIST when the room ends."""
+mid-lesson and restarted with the playlists continuing, ENDLIST when the room ends; a dual lesson's HLS
+follows the master classroom."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -12,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from streaming import peers
@@ -99,3 +102,72 @@ def test_ffmpeg_dying_is_restarted_and_the_replay_is_complete(tmp_path_factory: 
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                             str(folder / "src" / "index.m3u8")], capture_output=True, text=True, check=True)
     assert float(probe.stdout.strip()) >= 3
+
+
+def _runs(playlist: Path) -> list[list[str]]:
+    """A playlist's segment names, one list per ffmpeg run (runs are split by a discontinuity)."""
+    runs: list[list[str]] = [[]]
+    for line in playlist.read_text().splitlines() if playlist.exists() else []:
+        if line.startswith("#EXT-X-DISCONTINUITY") and runs[-1]:
+            runs.append([])
+        elif line.endswith(".ts"):
+            runs[-1].append(line)
+    return runs
+
+
+def _picture_size(segment: Path) -> tuple[int, int]:
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+                            "-of", "json", str(segment)], capture_output=True, text=True, check=True)
+    stream = json.loads(probe.stdout)["streams"][0]
+    return int(stream["width"]), int(stream["height"])
+
+
+def test_a_dual_lessons_hls_shows_the_master_classroom(tmp_path_factory: pytest.TempPathFactory):
+    """The remote classroom publishes first and is shown until the master publishes; the HLS then
+    shows the master, and falls back to the remote classroom when the master leaves. The two are
+    told apart by their picture sizes in the copied source variant."""
+    remote_size, master_size = (320, 240), (352, 288)
+    data = tmp_path_factory.mktemp("hls-dual")
+    relay = RelayProcess(data, live_grace_seconds=2, live_segment_seconds=2, live_hls_segment_seconds=1)
+    room = f"room-{uuid.uuid4().hex[:8]}"
+    folder = hls_folder(data / "media", room)
+    src = folder / "src" / "index.m3u8"
+
+    def classroom(label: str, sub: str, master: bool) -> str:
+        return live_token(room, "classroom", "dual", sub=sub, label=label, master=master)
+
+    def shown() -> tuple[str, int]:
+        stats = _hls_stats(relay, room) or {}
+        return stats.get("label"), stats.get("switches")
+
+    loop = _Loop()
+    try:
+        remote, _ = loop.run(peers.publish(relay.base_url, room, classroom("辅助端", "2", False),
+                                           width=remote_size[0], height=remote_size[1], fps=15))
+        wait_for(lambda: len(_runs(src)[0]) >= 2, 30, "live HLS segments of the remote classroom")
+        assert shown() == ("辅助端", 0)
+        master, _ = loop.run(peers.publish(relay.base_url, room, classroom("主讲端", "1", True),
+                                           width=master_size[0], height=master_size[1], fps=15))
+        status = httpx.get(f"{relay.base_url}/rooms/{room}",
+                           headers={"Authorization": f"Bearer {classroom('主讲端', '1', True)}"}).json()
+        assert {p["label"]: p["master"] for p in status["publishers"]} == {"辅助端": False, "主讲端": True}
+        wait_for(lambda: len(runs := _runs(src)) == 2 and len(runs[1]) >= 3, 30, "HLS segments of the master")
+        assert shown() == ("主讲端", 1)
+        loop.run(master.leave())
+        wait_for(lambda: len(runs := _runs(src)) == 3 and len(runs[2]) >= 2, 30, "the fallback to the remote classroom")
+        assert shown() == ("辅助端", 2)
+        loop.run(remote.leave())
+        wait_for(lambda: "#EXT-X-ENDLIST" in src.read_text(), 30, "ENDLIST")
+    finally:
+        loop.close()
+        relay.stop()
+    expected = [remote_size, master_size, remote_size]
+    for variant in ("src", "low"):  # copied, and encoded (both sizes are under the low rendition's 360p)
+        runs = _runs(folder / variant / "index.m3u8")
+        assert len(runs) == 3, f"{variant}: {runs}"
+        for run, size in zip(runs, expected, strict=True):
+            sizes = {_picture_size(folder / variant / name) for name in run}
+            assert sizes == {size}, (variant, run, sizes)
+    decode = subprocess.run(["ffmpeg", "-v", "error", "-i", str(folder / "master.m3u8"), "-map", "0:v:0",
+                             "-f", "null", "-"], capture_output=True, text=True, timeout=60)
+    assert decode.returncode == 0, decode.stderr[-2000:]

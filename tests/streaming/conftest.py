@@ -51,8 +51,9 @@ class RelayProcess:
 
 
 def live_token(room: str, role: str = "publisher", mode: str = "broadcast", sub: str = "1", label: str = "",
-               ttl: int = 600, name: str = "") -> str:
-    claims = {"room": room, "role": role, "mode": mode, "sub": sub, "name": name or f"user {sub}", "label": label}
+               ttl: int = 600, name: str = "", master: bool = False) -> str:
+    claims = {"room": room, "role": role, "mode": mode, "sub": sub, "name": name or f"user {sub}", "label": label,
+              "master": master}
     return sign_token("live", claims, ttl, key=TEST_SECRET.encode())
 
 

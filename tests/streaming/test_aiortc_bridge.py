@@ -211,6 +211,7 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
     ready: list[int] = []
     writer = aiortc_bridge.send_directly(transceiver.sender, on_ready=lambda: ready.append(1))
     frames: list[av.VideoFrame] = []
+    pulls: list[asyncio.Task[None]] = []
 
     @receiver_pc.on("track")
     def _on_track(track):
@@ -218,7 +219,7 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
             while True:
                 frames.append(await track.recv())
 
-        asyncio.ensure_future(pull())
+        pulls.append(asyncio.ensure_future(pull()))
 
     await sender_pc.setLocalDescription(await sender_pc.createOffer())
     await receiver_pc.setRemoteDescription(sender_pc.localDescription)
@@ -260,4 +261,6 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
     assert sender._RTCRtpSender__rtx_sequence_number == (rtx_before + 1) & 0xFFFF
     await sender_pc.close()
     await receiver_pc.close()
+    for pull in pulls:
+        pull.cancel()
     assert not writer.ready
