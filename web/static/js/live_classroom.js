@@ -8,9 +8,9 @@ const others = document.getElementById("others");
 const othersState = document.getElementById("others-state");
 
 wirePublisher(data.lesson.id, {
-  endsLesson: (publisher) => publisher.g?.label === data.lesson.classrooms[0], // the master classroom
+  endsLesson: (publisher) => Boolean(publisher.g?.master), // the master classroom (the grant says so)
   onStarted(publisher) {
-    if (publisher.g.label !== data.lesson.classrooms[0]) document.getElementById("live-stop").textContent = t("live.leave");
+    if (!publisher.g.master) document.getElementById("live-stop").textContent = t("live.leave");
     const watcher = new RoomWatcher({
       fetchGrant: () => grant(data.lesson.id, "publish"), // the classroom token also receives (WHEP)
       ownLabel: publisher.g.label,

@@ -11,6 +11,33 @@ function negotiatedVideoCodec(sdp) {
 }
 
 const RECONNECT_WINDOW_MS = 55_000; // inside the relay's 60 s grace: the recording continues
+const CAMERA = { width: { ideal: 1280 }, height: { ideal: 720 } };
+
+/** The cameras the browser lists (with their ids once the camera may be used). */
+async function listCameras() {
+  const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+  return devices.filter((d) => d.kind === "videoinput" && d.deviceId);
+}
+
+async function openVideo(wanted) {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { ...CAMERA, ...wanted } });
+  return stream.getVideoTracks()[0];
+}
+
+/** Whether `sender`'s encoder is fed: its media source counts new frames within `ms`. */
+async function senderFed(sender, ms = 2500) {
+  const frames = async () => {
+    let count = 0;
+    (await sender.getStats()).forEach((r) => { if (r.type === "media-source") count = r.frames ?? 0; });
+    return count;
+  };
+  const first = await frames();
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    await new Promise((r) => setTimeout(r, 200));
+    if ((await frames()) > first) return true;
+  }
+  return false;
+}
 
 export class LivePublisher {
   constructor(lessonId, preview, onState) {
@@ -18,11 +45,12 @@ export class LivePublisher {
     this.onState = (state) => { this.history.push(`${Math.round(performance.now())} ${state}`); onState(state); };
     this.facing = "user"; this.stream = null; this.pc = null; this.g = null; this.location = null;
     this.live = false; this.reconnecting = false; this.codec = ""; this.history = [];
+    this.cameras = []; this.videoSender = null;
   }
 
   async openCamera() {
-    this.stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: this.facing, width: { ideal: 1280 }, height: { ideal: 720 } }, audio: true });
+    this.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: this.facing, ...CAMERA }, audio: true });
+    this.cameras = await listCameras();
     this.preview.srcObject = this.stream;
     this.preview.muted = true;
     await this.preview.play().catch(() => null);
@@ -41,10 +69,20 @@ export class LivePublisher {
     this.pc = pc;
     const video = this.stream.getVideoTracks()[0];
     const audio = this.stream.getAudioTracks()[0];
-    if (video) preferH264(pc.addTransceiver(video, { direction: "sendonly", streams: [this.stream] }));
+    this.videoSender = null;
+    if (video) {
+      const transceiver = pc.addTransceiver(video, { direction: "sendonly", streams: [this.stream] });
+      preferH264(transceiver);
+      this.videoSender = transceiver.sender;
+    }
     if (audio) pc.addTransceiver(audio, { direction: "sendonly", streams: [this.stream] });
     pc.onconnectionstatechange = () => this.stateChanged(pc);
     const { location } = await signal(this.g.whip_url, this.g.token, pc);
+    if (!this.live || this.pc !== pc) { // stopped while connecting: do not leave a session behind
+      hangUp(location, this.g.token);
+      pc.close();
+      return;
+    }
     this.location = location;
     this.codec = negotiatedVideoCodec(pc.remoteDescription?.sdp || "");
   }
@@ -88,17 +126,52 @@ export class LivePublisher {
     }
   }
 
+  get canSwitchCamera() { return this.cameras.length > 1; }
+
+  /** Where a switch may go, best first: the opposite side when the camera says which way it faces
+   * (phones), then the other cameras in list order after this one (laptops, external cameras). */
+  switchTargets(current) {
+    const settings = current?.getSettings() || {};
+    const targets = [];
+    if (settings.facingMode === "user" || settings.facingMode === "environment") {
+      targets.push({ facingMode: { exact: settings.facingMode === "user" ? "environment" : "user" } });
+    }
+    const at = this.cameras.findIndex((c) => c.deviceId === settings.deviceId);
+    const others = [...this.cameras.slice(at + 1), ...this.cameras.slice(0, Math.max(at, 0))];
+    for (const camera of others) targets.push({ deviceId: { exact: camera.deviceId } });
+    return targets;
+  }
+
+  /** Front/back switch without renegotiating: the new camera's track replaces the old one on the same
+   * sender (the relay, the recording and the viewers go on; the encoder adapts to the new picture).
+   * A camera whose frames do not reach the encoder (one in use elsewhere, a depth or infrared sensor)
+   * is skipped and left out of later switches, so that the broadcast never goes dark. */
   async switchCamera() {
-    this.facing = this.facing === "user" ? "environment" : "user";
-    const fresh = await navigator.mediaDevices.getUserMedia({ video: { facingMode: this.facing } });
-    const track = fresh.getVideoTracks()[0];
     const old = this.stream.getVideoTracks()[0];
-    const sender = this.pc?.getSenders().find((s) => s.track && s.track.kind === "video");
-    if (sender) await sender.replaceTrack(track);
-    if (old) { this.stream.removeTrack(old); old.stop(); }
+    const targets = this.switchTargets(old);
+    if (!targets.length) throw new Error("no other camera");
+    const previous = old?.getSettings().deviceId;
+    old?.stop(); // many phones cannot open a second camera while the first one is open
+    for (const wanted of targets) {
+      const track = await openVideo(wanted).catch(() => null);
+      if (track && await this.useVideo(track)) return track;
+      const unusable = track?.getSettings().deviceId || wanted.deviceId?.exact;
+      this.cameras = this.cameras.filter((c) => c.deviceId !== unusable);
+      track?.stop();
+    }
+    await this.useVideo(await openVideo(previous ? { deviceId: { exact: previous } } : {}), false);
+    throw new Error("no other camera can be used");
+  }
+
+  /** Show and send `track` in place of the current video; with `check`, whether the encoder gets its frames. */
+  async useVideo(track, check = true) {
+    for (const old of this.stream.getVideoTracks()) this.stream.removeTrack(old);
     this.stream.addTrack(track);
     this.preview.srcObject = this.stream;
-    return this.facing;
+    const sender = this.videoSender; // read after the caller's awaits: a reconnect meanwhile made a new one
+    if (!sender) return true;
+    await sender.replaceTrack(track);
+    return !check || this.pc?.connectionState !== "connected" || senderFed(sender);
   }
 
   toggleMute() {
@@ -118,6 +191,8 @@ export class LivePublisher {
     this.pc?.close();
     this.pc = null; this.location = null;
     if (end && g) await endRoom(g);
+    this.stream?.getTracks().forEach((track) => track.stop()); // the camera light goes off
+    this.stream = null; this.preview.srcObject = null;
     this.onState("stopped");
   }
 }
@@ -133,10 +208,21 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
     stateBox.textContent = t(`live.state.${state}`);
   });
   window.livePublisher = publisher; // for diagnostics and tests
+  const switchButton = $("live-switch");
+  const showCameras = () => { // one camera: the switch is disabled, and the note says why
+    switchButton.disabled = !publisher.canSwitchCamera;
+    $("live-switch-note").classList.toggle("hidden", publisher.canSwitchCamera);
+  };
+  navigator.mediaDevices?.addEventListener?.("devicechange", async () => {
+    if (!publisher.stream) return;
+    publisher.cameras = await listCameras();
+    showCameras();
+  });
   $("live-start").addEventListener("click", async () => {
     $("live-start").disabled = true;
     try {
       await publisher.start();
+      showCameras();
       $("live-controls").classList.remove("hidden");
       $("live-start").classList.add("hidden");
       onStarted?.(publisher);
@@ -147,8 +233,10 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
       toast(err.name === "NotAllowedError" ? t("live.error.camera") : (err.message || String(err)));
     }
   });
-  $("live-switch").addEventListener("click", async () => {
+  switchButton.addEventListener("click", async () => {
+    switchButton.disabled = true;
     try { await publisher.switchCamera(); } catch (err) { toast(t("live.error.switch")); }
+    showCameras();
   });
   $("live-mute").addEventListener("click", () => {
     const muted = publisher.toggleMute();
