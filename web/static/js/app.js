@@ -19,7 +19,22 @@ export function csrfHeaders() {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  /** `detail` is the whole error object of the reply: code, message and the values it names. */
+  constructor(status, code, message, detail = {}) {
+    super(message); this.status = status; this.code = code; this.detail = detail;
+  }
+}
+
+/** An API failure said in the page's language: the table's `apierr.<code>` filled with the error's values;
+ *  a refused field is named with `labels[field]`; a code the table lacks keeps the API's own message. */
+export function errorText(err, labels = {}) {
+  const detail = err?.detail || {};
+  if (err?.code === "invalid_input") {
+    const field = (detail.details || []).map((d) => d.loc?.[d.loc.length - 1]).find((f) => f in labels);
+    if (field) return t("apierr.invalid_field", { field: labels[field] });
+  }
+  const key = `apierr.${err?.code}`;
+  return key in table ? t(key, detail) : (err?.message || String(err));
 }
 
 /** Call the JSON API with the session cookie; state-changing calls carry X-CSRF-Token. */
@@ -33,7 +48,7 @@ export async function api(method, url, body) {
   const data = await reply.json().catch(() => null);
   if (!reply.ok) {
     const err = data?.error || {};
-    throw new ApiError(reply.status, err.code || "error", err.message || reply.statusText);
+    throw new ApiError(reply.status, err.code || "error", err.message || reply.statusText, err);
   }
   return data;
 }
