@@ -32,7 +32,7 @@ def thread_page(thread_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Reque
     else:
         obs = thread.note_observation
         lesson: Lesson | None = obs.lesson if obs else None
-        about, back = (lesson.title, f"/lessons/{lesson.id}") if lesson else ("", "/")
+        about, back = (lesson.title, f"/lessons/{lesson.id}/report") if lesson else ("", "/")  # notes show there
     return render(request, "discussion.html", ctx.user, thread=service.thread_out(session, ctx, thread),
                   about=about, back=back)
 

@@ -82,10 +82,12 @@ def quotas_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
         term) if ctx.is_admin else []
     rules = list(session.scalars(select(QuotaRule).order_by(QuotaRule.zone_id.nulls_first(), QuotaRule.semester,
                                                             QuotaRule.audience, QuotaRule.metric)))
-    zones = {z.id: z.name for z in session.scalars(select(Zone))}
+    zones = {z.id: z.name for z in session.scalars(select(Zone).order_by(Zone.id))}
     return render(request, "quotas.html", ctx.user, active="work", tab="quotas", semester=term, first=first,
                   last=last, semesters=_semesters_around(term), mine=mine[0] if mine else None, schools=schools,
-                  researchers=researchers, rules=rules, zones=zones, can_edit=can_edit_rules(ctx))
+                  researchers=researchers, rules=rules, zones=zones, can_edit=can_edit_rules(ctx),
+                  audiences=quotas.AUDIENCES, person_metrics=quotas.PERSON_METRICS,
+                  group_metrics=quotas.GROUP_METRICS)
 
 
 @router.get("/activities", response_class=HTMLResponse)

@@ -21,7 +21,16 @@ from api.deps import DB, Access
 from api.pagination import Paging
 from api.polls import service
 from api.polls.live import PollHub
-from api.polls.schemas import AnswersIn, MyAnswerOut, PollIn, PollList, PollOut, PollSummary, ResultsOut
+from api.polls.schemas import (
+    AnswersIn,
+    MyAnswerOut,
+    PollIn,
+    PollList,
+    PollOut,
+    PollSummary,
+    QuestionPatch,
+    ResultsOut,
+)
 from api.types import PathId
 from models import Poll, PollState
 
@@ -58,6 +67,14 @@ def poll_by_code(code: Code, session: DB, ctx: Access) -> PollOut:
 @router.get("/polls/{poll_id}", response_model=PollOut)
 def get_poll(poll_id: PathId, session: DB, ctx: Access) -> PollOut:
     return service.to_out(ctx, service.get_visible(session, ctx, poll_id))
+
+
+@router.patch("/polls/{poll_id}/questions/{question_id}", response_model=PollOut,
+              responses={409: {"description": "the poll already has answers (code poll_answered)"}})
+def edit_question(poll_id: PathId, question_id: PathId, data: QuestionPatch, session: DB, ctx: Access) -> PollOut:
+    """Change a question's wording or options: the poll's creator, until the first answer arrives."""
+    poll = service.edit_question(session, ctx, service.get_visible(session, ctx, poll_id), question_id, data)
+    return service.to_out(ctx, poll)
 
 
 @router.delete("/polls/{poll_id}", status_code=204)

@@ -27,6 +27,15 @@ class QuestionIn(BaseModel):
                                        description="single/multiple: 2-20 option labels; rating/text: none")
 
 
+class QuestionPatch(BaseModel):
+    """A question's new wording and options; its kind stays (the answer fields follow from it)."""
+
+    model_config = Strict
+    prompt: str | None = Field(default=None, min_length=1, max_length=500)
+    options: list[OptionLabel] | None = Field(default=None, max_length=20,
+                                              description="single/multiple: 2-20 option labels")
+
+
 class PollIn(BaseModel):
     model_config = Strict
     title: str = Field(min_length=1, max_length=200)

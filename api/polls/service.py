@@ -34,6 +34,7 @@ from api.polls.schemas import (
     PollOut,
     QuestionIn,
     QuestionOut,
+    QuestionPatch,
     QuestionResult,
     ResultsOut,
     TextAnswerOut,
@@ -201,6 +202,39 @@ def set_state(session: Session, poll: Poll, state: PollState) -> Poll:
     return poll
 
 
+def _lock(session: Session, poll: Poll) -> dict[int, PollQuestion]:
+    """Bump the version first: the UPDATE holds the poll's row until commit, so an edit of its questions and
+    an answer to them never interleave. Then read the questions afresh: a waiting request sees what the other
+    one committed."""
+    _bump(session, poll)
+    rows = session.scalars(select(PollQuestion).where(PollQuestion.poll_id == poll.id)
+                           .execution_options(populate_existing=True))
+    return {q.id: q for q in rows}
+
+
+def edit_question(session: Session, ctx: AccessContext, poll: Poll, question_id: int,
+                  data: QuestionPatch) -> Poll:
+    """Reword a question or change its options while nobody has answered the poll: after the first answer
+    the counts would mix answers to two different questions."""
+    if poll.host_id != ctx.user.id:
+        raise forbidden("Only the person who made the poll may change its questions.")
+    question = _lock(session, poll).get(question_id)
+    if question is None:
+        raise not_found("question")
+    respondents = session.scalar(select(func.count(func.distinct(PollAnswer.user_id)))
+                                 .where(PollAnswer.poll_id == poll.id)) or 0
+    if respondents:
+        raise APIError(409, "poll_answered", f"{respondents} person(s) already answered this poll, so its "
+                       "questions can no longer change. Make a new poll for the changed questions.",
+                       respondents=respondents)
+    prompt = question.prompt if data.prompt is None else data.prompt
+    options = list(question.options) if data.options is None else data.options
+    _check_question(question.position, QuestionIn(kind=question.kind, prompt=prompt, options=options))
+    question.prompt, question.options = prompt, options
+    session.flush()
+    return poll
+
+
 def delete(session: Session, poll: Poll) -> None:
     if poll.state != PollState.draft:
         raise APIError(409, "poll_has_run", "A poll that has been opened keeps its results; close it instead.")
@@ -239,10 +273,10 @@ def _normalise(q: PollQuestion, item: AnswerIn) -> tuple[list[int], str]:
 
 def answer(session: Session, ctx: AccessContext, poll: Poll, items: list[AnswerIn]) -> list[MyAnswerOut]:
     """Store the caller's answers; an answer to a question already answered replaces the earlier one."""
+    questions = _lock(session, poll)  # these are the questions answered: an edit waits, or came first
     if poll.state != PollState.open:
         word = "has closed" if poll.state == PollState.closed else "is not open yet"
         raise APIError(409, f"poll_{poll.state.value}", f"This poll {word}; answers are not accepted.")
-    questions = {q.id: q for q in poll.questions}
     stored: dict[int, tuple[list[int], str]] = {}
     for item in items:
         q = questions.get(item.question_id)
@@ -260,7 +294,6 @@ def answer(session: Session, ctx: AccessContext, poll: Poll, items: list[AnswerI
             # Two requests of the same person raced to insert: the second one now updates.
             if attempt:
                 raise
-    _bump(session, poll)
     return my_answers(session, poll, ctx.user.id)
 
 

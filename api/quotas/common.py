@@ -23,7 +23,8 @@ def semester_dates(semester: str) -> tuple[date, date]:
     try:
         return semester_bounds(semester)
     except ValueError as exc:
-        raise APIError(422, "bad_semester", f"'{semester}' is not a semester label like 2026-2027-1.") from exc
+        raise APIError(422, "bad_semester", f"'{semester}' is not a semester label like 2026-2027-1.",
+                       semester=semester) from exc
 
 
 def semester_window(semester: str) -> tuple[datetime, datetime]:

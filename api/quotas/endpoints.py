@@ -125,7 +125,8 @@ def create_rule(data: RuleIn, session: DB, ctx: Access) -> QuotaRule:
         QuotaRule.semester.is_(None) if data.semester is None else QuotaRule.semester == data.semester,
         QuotaRule.audience == data.audience, QuotaRule.metric == data.metric))
     if exists is not None:
-        raise APIError(409, "rule_exists", f"Rule {exists.id} already sets this; change that one.")
+        raise APIError(409, "rule_exists", f"Rule {exists.id} already sets this; change that one.",
+                       rule_id=exists.id)
     rule = QuotaRule(**data.model_dump(), updated_by_id=ctx.user.id)
     session.add(rule)
     session.flush()

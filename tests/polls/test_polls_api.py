@@ -145,3 +145,48 @@ def test_group_poll_follows_the_group(client: TestClient, login: Any, db_url: st
     assert [p["poll"]["id"] for p in listed["items"]] == [poll["id"]]
     vote = client.put(f"/api/polls/{poll['id']}/answers", json=answers(poll), headers=login("teacher2"))
     assert vote.status_code == 200
+
+
+def test_creator_edits_questions_until_the_first_answer(client: TestClient, login: Any, db_url: str) -> None:
+    lid = lesson_id(db_url, "勾股定理（示范课）")
+    t1 = login("teacher1")
+    poll = make_poll(client, t1, lesson_id=lid)
+    pid, q = poll["id"], [x["id"] for x in poll["questions"]]
+
+    def edit(qid: int, headers: dict[str, str], **body: Any) -> Any:
+        return client.patch(f"/api/polls/{pid}/questions/{qid}", json=body, headers=headers)
+
+    reply = edit(q[0], t1, prompt="本课重点是否突出？", options=["很突出", "较突出", "一般", "不突出"])
+    assert reply.status_code == 200, reply.text
+    edited = reply.json()
+    assert edited["questions"][0] == {"id": q[0], "kind": "single", "prompt": "本课重点是否突出？",
+                                      "options": ["很突出", "较突出", "一般", "不突出"]}
+    assert edited["version"] > poll["version"]  # the live results show the new wording
+    assert edit(q[2], t1, prompt="整体评分（1-5）").json()["questions"][2]["prompt"] == "整体评分（1-5）"
+    # the same checks as on creation; another poll's question is not this poll's
+    assert edit(q[1], t1, options=["只有一个"]).json()["error"]["code"] == "options_required"
+    assert edit(q[1], t1, options=["导入", "导入"]).json()["error"]["code"] == "duplicate_options"
+    assert edit(q[2], t1, options=["a", "b"]).json()["error"]["code"] == "options_not_allowed"
+    assert edit(q[0], t1, prompt="").status_code == 422
+    assert edit(q[0], t1, kind="text").status_code == 422  # a question keeps its kind
+    other = make_poll(client, t1, lesson_id=lid)
+    assert edit(other["questions"][0]["id"], t1, prompt="x").status_code == 404
+    # only its creator: not another teacher, not the lesson's researcher, and outsiders see nothing
+    assert edit(q[0], login("teacher2"), prompt="x").json()["error"]["code"] == "forbidden"
+    assert edit(q[0], login("researcher1"), prompt="x").status_code == 403
+
+    # the results count answers to the edited options
+    r = client.put(f"/api/polls/{pid}/answers", json=answers(edited, 3), headers=login("teacher2"))
+    assert r.status_code == 200, r.text
+    single = client.get(f"/api/polls/{pid}/results", headers=t1).json()["questions"][0]
+    assert single["options"][3] == "不突出" and single["counts"] == [0, 0, 0, 1]
+    # after the first answer: a clear 409 that says why and what to do instead, with nothing changed
+    refused = edit(q[0], t1, prompt="改一下")
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "poll_answered" and error["respondents"] == 1
+    assert "can no longer change" in error["message"] and "new poll" in error["message"]
+    assert client.get(f"/api/polls/{pid}", headers=t1).json()["questions"][0]["prompt"] == "本课重点是否突出？"
+    # closing does not reopen editing: the answers are kept
+    client.post(f"/api/polls/{pid}/close", headers=t1)
+    assert edit(q[3], t1, prompt="建议").status_code == 409

@@ -51,3 +51,22 @@ def test_table_is_well_formed() -> None:
     assert not duplicates, duplicates
     for key, zh, en in rows[1:]:
         assert set(re.findall(r"\{(\w+)\}", zh)) == set(re.findall(r"\{(\w+)\}", en)), key
+
+
+API = Path(__file__).resolve().parents[2] / "api"
+REFUSAL = re.compile(r"""APIError\(\s*\d{3},\s*['"]([a-z_]+)['"]""")
+# Refusals that pages show through errorText() (web/static/js/app.js): the table's apierr.<code>.
+EXPLAINED_MODULES = ["quotas/endpoints.py", "quotas/common.py"]  # the quota rule form: every refusal
+EXPLAINED_CODES = {"invalid_input", "invalid_field", "forbidden", "not_found",
+                   "poll_answered", "options_required", "duplicate_options", "options_not_allowed"}  # question edit
+
+
+def test_refusals_the_pages_explain_are_in_both_languages() -> None:
+    table = messages()
+    codes = set(EXPLAINED_CODES)
+    for module in EXPLAINED_MODULES:
+        found = REFUSAL.findall((API / module).read_text(encoding="utf-8"))
+        assert found, module
+        codes |= set(found)
+    missing = sorted(c for c in codes if not table["zh"].get(f"apierr.{c}") or not table["en"].get(f"apierr.{c}"))
+    assert not missing, missing

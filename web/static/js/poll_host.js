@@ -1,5 +1,6 @@
 // Host panel: open/close the poll and watch the results change live.
 import { api, pageData, t, toast } from "/static/js/app.js";
+import { setupEditing } from "/static/js/poll_edit.js";
 import { renderResults, watch } from "/static/js/poll_live.js";
 
 const { poll, results } = pageData("poll-data");
@@ -7,9 +8,11 @@ const box = document.getElementById("poll-results");
 const stateBadge = document.getElementById("poll-state");
 const openBtn = document.getElementById("poll-open");
 const closeBtn = document.getElementById("poll-close");
+const lockEditing = setupEditing(poll.id);
 
 function show(res) {
   renderResults(box, res);
+  lockEditing(res);
   document.getElementById("respondents").textContent = String(res.respondents);
   stateBadge.dataset.state = res.state;
   stateBadge.textContent = t(`poll.state.${res.state}`);

@@ -3,6 +3,7 @@
 import { api, clock, pageData, t } from "/static/js/app.js";
 import { radar, rtCh, stCurve, talkShares } from "/static/js/charts.js";
 import { attachLessonVideo } from "/static/js/media.js";
+import { noteDiscussion } from "/static/js/note_discussion.js";
 
 const data = pageData("report-data");
 const lang = document.body.dataset.lang;
@@ -70,7 +71,8 @@ function renderRecords(observations, rubricDims) {
   for (const o of done) {
     const notes = el("ul", { className: "list" }, ...o.notes.map((n) => el("li", { className: "note" }, timeButton(n.t),
       el("span", { className: "note-text", textContent: ` ${n.text} ` }),
-      ...(n.tags || []).map((tag) => el("span", { className: "badge tag", textContent: names[tag] || tag })))));
+      ...(n.tags || []).map((tag) => el("span", { className: "badge tag", textContent: names[tag] || tag })),
+      " ", noteDiscussion(n))));
     box.append(el("article", { className: "record" },
       el("h3", { textContent: `${o.observer_name} · ${t("obs.state." + o.state)}${o.drop_in ? " · " + t("obs.drop_in") : ""}` }),
       notes,

@@ -1,6 +1,6 @@
 // Community workflow pages: record activities (with a file or link), upload materials, draw spot-checks,
 // verify draws, edit quota rules, assess qualifications and record re-checks. Every action is one API call.
-import { api, t, toast } from "/static/js/app.js";
+import { api, errorText, t, toast } from "/static/js/app.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
@@ -92,8 +92,48 @@ for (const form of document.querySelectorAll("form.rule-form")) {
       await api("PATCH", `/api/quota-rules/${form.dataset.id}`, { target: Number(form.elements.target.value) });
       status.textContent = t("wf.saved");
       status.className = "ok";
-    } catch (err) { status.textContent = err.message; status.className = "error"; }
+    } catch (err) { status.textContent = errorText(err); status.className = "error"; }
   });
+}
+
+// A new quota rule: the API checks it (the same checks as any client's); its refusal is shown translated.
+const ruleForm = document.getElementById("rule-new-form");
+if (ruleForm) {
+  const { audience, metric } = ruleForm.elements;
+  const fitMetrics = () => {
+    const kind = audience.value === "subject_group" ? "group" : "person";
+    for (const option of metric.options) option.hidden = option.disabled = option.dataset.for !== kind;
+    if (metric.selectedOptions[0]?.disabled) metric.value = [...metric.options].find((o) => !o.disabled).value;
+  };
+  audience.addEventListener("change", fitMetrics);
+  fitMetrics();
+}
+const labelOf = (form, name) => form.elements[name].closest("label").firstChild.textContent.trim();
+const numberOrNull = (input) => (input.value.trim() === "" ? null : Number(input.value));
+
+on("rule-new-form", async (form) => {
+  const error = document.getElementById("rule-new-error");
+  error.classList.add("hidden");
+  const f = form.elements;
+  const labels = Object.fromEntries(["zone_id", "semester", "audience", "metric", "target", "maximum", "source"]
+    .map((name) => [name, labelOf(form, name)]));
+  try {
+    const made = await api("POST", "/api/quota-rules", {
+      zone_id: f.zone_id.value ? Number(f.zone_id.value) : null, semester: f.semester.value || null,
+      audience: f.audience.value, metric: f.metric.value, target: numberOrNull(f.target),
+      maximum: numberOrNull(f.maximum), source: f.source.value,
+    });
+    location.hash = `rule-${made.id}`;
+    location.reload();  // the targets of everyone's progress may have changed
+  } catch (err) { showError(error, { message: errorText(err, labels) }); }
+});
+
+// After a rule was made, its row is shown: open the rules and scroll to it.
+const justMade = location.hash.startsWith("#rule-") && document.getElementById(location.hash.slice(1));
+if (justMade) {
+  justMade.closest("details").open = true;
+  justMade.classList.add("just-made");
+  justMade.scrollIntoView({ block: "center" });
 }
 
 on("assess-form", async (form) => {
@@ -151,6 +191,6 @@ for (const select of document.querySelectorAll("select.position-select")) {
     try {
       await api("PUT", `/api/users/${select.dataset.id}/position`, { position: select.value });
       location.reload();  // the post decides the targets: show the new ones
-    } catch (err) { toast(err.message); }
+    } catch (err) { toast(errorText(err)); }
   });
 }
