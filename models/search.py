@@ -1,8 +1,9 @@
 """The library search index: per-lesson text for matching and ranking, per-passage rows for hits.
 
 Write side: ``models/search_index.py``; query side: ``api/library/``. Backend-specific parts are
-made by the migration ``0003_library`` only: on SQLite the FTS5 table ``search_fts`` (character bigrams,
-rowid = lesson id), on PostgreSQL the pg_trgm GIN indexes on the raw text and a GIN index on ``tokens``.
+made by the migrations only: on SQLite the FTS5 table ``search_fts`` (character bigrams, rowid = lesson id,
+``0003_library``), on PostgreSQL the pg_trgm GIN indexes on the raw text (``0003_library``) and a GIN
+index on ``tokens``, whose lexemes are n-grams since ``0007_search_terms``.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ class SearchLesson(Base):
 
     __tablename__ = "search_lessons"
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    # The raw text with ASCII letters lower-cased (``search_tokens.fold``), for substring checks with LIKE.
     meta: Mapped[str] = mapped_column(Text, default="")  # title, topic, teacher, school, subject, grade, kind, tags
     body: Mapped[str] = mapped_column(Text, default="")  # transcript and submitted notes
-    # PostgreSQL only: bigram tsvector (meta weighted A, body D) for 1-2 character queries; NULL on SQLite.
+    # PostgreSQL only: stripped tsvector of the lesson's n-gram lexemes (``search_tokens.pg_terms``); NULL on SQLite.
     tokens: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -25,7 +25,7 @@ from models import (
     TranscriptSegment,
 )
 from models.default_rubric import DIMENSIONS
-from models.search_tokens import bigram_tokens
+from models.search_tokens import bigram_tokens, fold, pg_terms
 
 KIND_NAMES = {
     LessonKind.ordinary: "常态课", LessonKind.open: "公开课", LessonKind.demonstration: "示范课",
@@ -89,27 +89,29 @@ def index_lesson(session: Session, lesson_id: int) -> int:
         {"lesson_id": lesson_id, "source": p.source, "ref_id": p.ref_id, "t_start": p.t_start,
          "t_end": p.t_end, "text": p.text} for p in passages
     ])
-    meta = "\n".join(p.text for p in passages if p.source in META_SOURCES)
-    body = "\n".join(p.text for p in passages if p.source not in META_SOURCES)
-    meta_tokens, body_tokens = bigram_tokens(meta), bigram_tokens(body)
+    meta = fold("\n".join(p.text for p in passages if p.source in META_SOURCES))
+    body = fold("\n".join(p.text for p in passages if p.source not in META_SOURCES))
     if dialect == "postgresql":
         session.execute(text(
             "INSERT INTO search_lessons (lesson_id, meta, body, tokens, indexed_at) VALUES (:id, :meta, :body, "
-            "setweight(to_tsvector('simple', :mt), 'A') || setweight(to_tsvector('simple', :bt), 'D'), now())"
-        ), {"id": lesson_id, "meta": meta, "body": body, "mt": meta_tokens, "bt": body_tokens})
+            "array_to_tsvector(CAST(:terms AS text[])), now())"
+        ), {"id": lesson_id, "meta": meta, "body": body, "terms": pg_terms(meta, body)})
     else:
         session.execute(insert(SearchLesson).values(lesson_id=lesson_id, meta=meta, body=body))
         session.execute(text("INSERT INTO search_fts (rowid, meta, body) VALUES (:id, :mt, :bt)"),
-                        {"id": lesson_id, "mt": meta_tokens, "bt": body_tokens})
+                        {"id": lesson_id, "mt": bigram_tokens(meta), "bt": bigram_tokens(body)})
     session.flush()
     return len(passages)
 
 
 def reindex_all(session: Session) -> int:
-    """Rebuild the whole library index (after a restore, or for lessons made outside the API)."""
+    """Rebuild the whole library index (after a restore, or for lessons made outside the API); on PostgreSQL
+    refresh the planner's statistics of the rebuilt table too."""
     ids = list(session.scalars(select(Lesson.id).order_by(Lesson.id)))
     for lesson_id in ids:
         index_lesson(session, lesson_id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE search_lessons, search_docs"))
     return len(ids)
 
 

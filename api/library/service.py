@@ -6,9 +6,12 @@ the page only, so a one-character query matching every lesson stays cheap.
 
 - SQLite: FTS5 over character bigrams (see models/search_tokens.py), ranked by bm25 with the
   metadata column weighted 4:1.
-- PostgreSQL: 1-2 character words through the GIN-indexed bigram tsvector (trigrams cannot serve
-  them), longer words through pg_trgm GIN indexes with ILIKE on the raw text; ranked by ts_rank on
-  the tsvector (metadata weighted A, the rest D).
+- PostgreSQL: a GIN-indexed tsvector of every 1-4 character n-gram (see models/search_tokens.py):
+  a 1-4 character word is one lexeme, so matching and counting never read the TOASTed rows, even when a
+  word is in every lesson; longer words and ASCII substrings are then checked against the raw text
+  (pg_trgm-indexed). Ranked from small data only: a word in the metadata counts 2, a word said at least
+  ``SALIENT_TF`` times (a ``+`` marker lexeme, looked up in the index) counts 1, scaled to 0..1.
+  ts_rank would read the whole vector of every match (~100 ms for 5,000 matches).
 """
 
 from __future__ import annotations
@@ -25,15 +28,20 @@ from sqlalchemy import (
     TextClause,
     and_,
     bindparam,
+    case,
+    cast,
     column,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from api.access import AccessContext, visible_lessons_clause
@@ -43,16 +51,16 @@ from models import Lesson, LessonKind, School, SearchDoc, SearchLesson, User
 from models.search_index import TAG_NAMES
 from models.search_tokens import (
     MAX_QUERY_WORDS,
+    PARTIAL,
+    Check,
     QueryWord,
     fts5_query,
-    is_han,
     parse_query,
-    tsquery,
-    tsquery_run,
+    pg_word,
 )
 
 SEARCH_FTS = table("search_fts", column("rowid"))
-TS_CONFIG: ColumnElement[str] = literal_column("'simple'::regconfig")
+TERMS = SearchLesson.__table__.alias("terms")  # search_lessons again, in subqueries of lesson ids
 SNIPPET_CHARS = 80
 
 
@@ -83,10 +91,8 @@ def _has_letters(word: str) -> bool:
 
 
 def _raw_text_contains(word: str) -> ColumnElement[bool]:
-    """Substring test on the raw text (pg_trgm GIN-indexed on PostgreSQL); Han text has no case, so
-    plain LIKE (cheaper than ILIKE) unless the word has letters."""
-    if _has_letters(word):
-        return or_(SearchLesson.meta.ilike(_like(word)), SearchLesson.body.ilike(_like(word)))
+    """Substring test on the raw text (pg_trgm GIN-indexed on PostgreSQL). It is stored with ASCII letters
+    lower-cased and words are lower-case, so plain LIKE: ILIKE would lower-case every row it reads."""
     return or_(SearchLesson.meta.like(_like(word)), SearchLesson.body.like(_like(word)))
 
 
@@ -105,21 +111,36 @@ def _sqlite_matches(words: list[QueryWord], scored: bool) -> Select[Any]:
     return query
 
 
-def _pg_word(word: QueryWord) -> ColumnElement[bool]:
-    run = word.parts[0]
-    if word.simple and len(run) <= 2 and (is_han(run) or len(run) < 3):
-        return SearchLesson.tokens.bool_op("@@")(func.to_tsquery(TS_CONFIG, tsquery_run(run)))
-    return _raw_text_contains(word.text)
+def _has_terms(query: str) -> ColumnElement[bool]:
+    return SearchLesson.tokens.bool_op("@@")(cast(literal(query), TSQUERY))
+
+
+def _lessons_having(query: str) -> Select[Any]:
+    """Ids of the lessons whose vector matches ``query``: a bitmap scan of the GIN index, no row is read."""
+    return select(TERMS.c.lesson_id).where(TERMS.c.tokens.bool_op("@@")(cast(literal(query), TSQUERY)))
 
 
 def _pg_matches(words: list[QueryWord], scored: bool) -> Select[Any]:
-    score = func.ts_rank(SearchLesson.tokens, func.to_tsquery(TS_CONFIG, tsquery(words)))
-    return (
-        select(Lesson.id, *([score.label("score")] if scored else []))
-        .select_from(SearchLesson)
-        .join(Lesson, Lesson.id == SearchLesson.lesson_id)
-        .where(*[_pg_word(w) for w in words])
-    )
+    looked_up = [(w, pg_word(w)) for w in words]
+    conds: list[ColumnElement[bool]] = []
+    matches = [f"({p.match})" for _, p in looked_up if p.match]
+    if matches:  # one GIN scan for all the words
+        conds.append(_has_terms(" & ".join(matches)))
+    for word, p in looked_up:
+        if p.check is Check.ALWAYS:
+            conds.append(_raw_text_contains(word.text))
+        elif p.check is Check.PARTIAL:  # OR stops at the first true: the raw text is read for PARTIAL lessons only
+            conds.append(or_(SearchLesson.lesson_id.not_in(_lessons_having(f"'{PARTIAL}'")),
+                             _raw_text_contains(word.text)))
+    query = select(Lesson.id).select_from(SearchLesson).join(Lesson, Lesson.id == SearchLesson.lesson_id)
+    if scored:
+        points: ColumnElement[float] = literal(0.0)
+        for word, p in looked_up:
+            points = points + case((SearchLesson.meta.like(_like(word.text)), 2.0), else_=0.0)
+            if p.salient:
+                points = points + case((SearchLesson.lesson_id.in_(_lessons_having(p.salient)), 1.0), else_=0.0)
+        query = query.add_columns((points / (3.0 * len(words))).label("score"))
+    return query.where(*conds)
 
 
 def _matches(session: Session, ctx: AccessContext, words: list[QueryWord], filters: SearchFilters,
@@ -142,27 +163,42 @@ def _matches(session: Session, ctx: AccessContext, words: list[QueryWord], filte
 def matching_lessons(session: Session, ctx: AccessContext, words: list[QueryWord], filters: SearchFilters,
                      limit: int, offset: int) -> tuple[list[tuple[int, float]], int]:
     """One page of (lesson id, score) of the visible lessons containing all words, best first, and how many
-    there are. The database sorts and counts (counting skips the ranking function, which dominates); Core
-    execution on the session's connection, as the ORM's row handling would cost more than the query."""
-    ranked = (_matches(session, ctx, words, filters, scored=True)
-              .order_by(literal_column("score").desc(), Lesson.id.desc()).limit(limit).offset(offset))
+    there are. The database sorts and counts: on PostgreSQL in the same query (a window), so matching runs
+    once even where it reads raw text; on SQLite (no window over bm25) by a second query without ranking.
+    Core execution on the session's connection, as the ORM's row handling would cost more than the query."""
     connection = session.connection()
     pg = connection.dialect.name == "postgresql"
+    ranked = _matches(session, ctx, words, filters, scored=True)
+    if pg:
+        ranked = ranked.add_columns(func.count().over().label("total"))
+    ranked = ranked.order_by(literal_column("score").desc(), Lesson.id.desc()).limit(limit).offset(offset)
+    saved: Sequence[Any] = ()
     if pg:
         # The planner prices a scan of search_lessons by its small main heap and ignores detoasting the
-        # TOASTed text, so it picks a sequential (or primary-key) scan with LIKE on every body: ~15x slower
-        # than the bitmap scans of the GIN indexes. Steer it for these queries only.
-        connection.execute(text("SET LOCAL enable_seqscan = off"))
-        connection.execute(text("SET LOCAL enable_indexscan = off"))
-    page = [(int(row[0]), float(row[1] or 0.0)) for row in connection.execute(ranked)]
-    total = len(page)
-    if offset > 0 or len(page) == limit:
+        # TOASTed vector and text, so it picks a sequential (or primary-key) scan testing every row: ~15x
+        # slower than the bitmap scans of the GIN indexes. Steer it for these queries only; the disabled
+        # paths' made-up costs would also trigger JIT compilation (tens of ms), so no JIT either.
+        saved = connection.execute(text(
+            "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), current_setting('jit')"
+        )).one()
+        _set_local(connection, ("off", "off", "off"))
+    rows = connection.execute(ranked).all()
+    page = [(int(row[0]), float(row[1] or 0.0)) for row in rows]
+    if pg and rows:
+        total = int(rows[0][2])
+    elif offset == 0 and len(rows) < limit:
+        total = len(rows)
+    else:  # SQLite, or past the last page on PostgreSQL (no row carried the count)
         counted = select(func.count()).select_from(_matches(session, ctx, words, filters, scored=False).subquery())
         total = int(connection.execute(counted).scalar_one())
-    if pg:  # back to normal for the rest of the transaction (a failure above rolls the settings back anyway)
-        connection.execute(text("SET LOCAL enable_seqscan = on"))
-        connection.execute(text("SET LOCAL enable_indexscan = on"))
+    if pg:  # back as before for the rest of the transaction (a failure above rolls the settings back anyway)
+        _set_local(connection, tuple(saved))
     return page, total
+
+
+def _set_local(connection: Connection, values: Sequence[str]) -> None:
+    connection.execute(text("SELECT set_config('enable_seqscan', :s, true), set_config('enable_indexscan', :i, true), "
+                            "set_config('jit', :j, true)"), {"s": values[0], "i": values[1], "j": values[2]})
 
 
 @lru_cache(maxsize=64)

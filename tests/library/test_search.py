@@ -1,9 +1,11 @@
 """Library search: every 1-4 character substring is found, hits carry times, access rules hold.
 
-Runs on SQLite (FTS5 over character bigrams) and PostgreSQL (tsvector bigrams + pg_trgm).
+Runs on SQLite (FTS5 over character bigrams) and PostgreSQL (tsvector of 1-4 character n-grams + pg_trgm).
 """
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from sqlalchemy import func, select, text
@@ -23,6 +25,7 @@ from models import (
 )
 from models.db import session_scope
 from models.search_index import index_lesson, reindex_all
+from models.search_tokens import TERMS_BUDGET
 
 # lesson title → [(start, end, sentence)]
 TRANSCRIPTS = {
@@ -155,6 +158,38 @@ def test_filters(client, login, library):
     assert _search(client, h, "圆", grade="一年级")["items"] == []
     paged = _search(client, h, "课", limit=1, offset=1)
     assert paged["total"] >= 3 and len(paged["items"]) == 1
+    beyond = _search(client, h, "课", limit=5, offset=1000)
+    assert beyond["items"] == [] and beyond["total"] == paged["total"] == len(everything)
+
+
+def test_metadata_matches_rank_first(client, login, library):
+    """A lesson that only mentions the words in its transcript comes after those with them in the title."""
+    items = _search(client, login("admin"), "勾股定理")["items"]
+    order = [i["id"] for i in items]
+    titled = [n for n, i in enumerate(items) if "勾股定理" in i["title"]]
+    assert titled and max(titled) < order.index(library["外校常态课"])
+    assert items[0]["score"] > items[order.index(library["外校常态课"])]["score"]
+
+
+def test_a_very_long_lesson_is_found_by_every_word(client, login, library, db_url):
+    """Hours of talk: too many n-grams for one PostgreSQL vector, so only its bigrams are indexed (and a mark
+    saying so) and its raw text is checked for longer words."""
+    rng = random.Random(11)
+    filler = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(TERMS_BUDGET // 12))
+    lesson_id = library["双师课堂：圆的面积"]
+    with session_scope(db_url) as session:
+        session.add(TranscriptSegment(lesson_id=lesson_id, idx=2, start=15.0, end=3600.0,
+                                      text=f"{filler}，一元二次方程的判别式。{filler[:50]}"))
+        session.flush()
+        index_lesson(session, lesson_id)
+        if session.get_bind().dialect.name == "postgresql":
+            assert session.scalar(text("SELECT tokens @@ '~'::tsquery FROM search_lessons WHERE lesson_id = :id"),
+                                  {"id": lesson_id})
+    h = login("teacher1")
+    ids = lambda q: {item["id"] for item in _search(client, h, q)["items"]}  # noqa: E731
+    for q in ("判别式", "方程的判", "一元二次方程", "圆的面积", filler[100:103], filler[200:204], "面积 判别式"):
+        assert lesson_id in ids(q), q
+    assert lesson_id not in ids("提问题") and lesson_id not in ids("判别式 提问题")
 
 
 def test_bad_queries_get_clear_errors(client, login, library):
