@@ -40,22 +40,39 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bare_transcription(audio: Path) -> dict[str, Any]:
-    """faster-whisper alone: the batched pipeline with VAD and the same settings, nothing added."""
-    from faster_whisper import BatchedInferencePipeline, decode_audio
+def bare_transcription(audio: Path, reference: str) -> dict[str, Any]:
+    """faster-whisper alone on the pipeline's audio: with its defaults and with our decode options."""
+    from bench.transcribe import bare_call, bare_options
+    from tests.support.transcripts import character_error_rate
+    from workers.transcripts.textnorm import clean_text
+    from workers.transcripts.transcribe import decode_options
 
-    from tingke.settings import get_settings
-    from workers.transcripts.transcribe import load_model
+    out: dict[str, Any] = {}
+    for name, options in (("defaults", bare_options()), ("same_options", decode_options())):
+        started, cpu = time.perf_counter(), cpu_seconds()
+        texts = bare_call(audio, "zh", options)
+        out[name] = {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(cpu_seconds() - cpu, 1),
+                     "segments": len(texts),
+                     "cer": round(character_error_rate(reference, "".join(clean_text(t) for t in texts)), 4)}
+    return out
 
-    settings = get_settings()
-    model = load_model()
-    started, cpu = time.perf_counter(), cpu_seconds()
-    samples = decode_audio(str(audio), sampling_rate=16000)
-    segments, _ = BatchedInferencePipeline(model=model).transcribe(
-        samples, language="zh", batch_size=settings.whisper_batch_size, vad_filter=True)
-    count = len(list(segments))
-    return {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(cpu_seconds() - cpu, 1),
-            "segments": count}
+
+def overhead(mine: float, bare: float) -> float | None:
+    return round(100 * (mine - bare) / bare, 1) if bare else None
+
+
+def transcript_cer(db_url: str, lesson_id: int, reference: str) -> float:
+    """The pipeline's stored transcript against the lesson's script."""
+    from sqlalchemy import select
+
+    from models import TranscriptSegment
+    from models.db import session_scope
+    from tests.support.transcripts import character_error_rate
+
+    with session_scope(db_url) as session:
+        texts = session.scalars(select(TranscriptSegment.text).where(TranscriptSegment.lesson_id == lesson_id)
+                                .order_by(TranscriptSegment.start)).all()
+    return round(character_error_rate(reference, "".join(texts)), 4)
 
 
 def run_pipeline(video: Path, data: Path) -> dict[str, Any]:
@@ -136,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="tingke-bench-") as tmp:
         pipeline = run_pipeline(lesson.video, Path(tmp))
-        bare = bare_transcription(Path(pipeline.pop("audio")))
+        from tingke.settings import get_settings
+
+        pipeline_cer = transcript_cer(get_settings().db_url, pipeline["lesson_id"], lesson.reference_text)
+        bare = bare_transcription(Path(pipeline.pop("audio")), lesson.reference_text)
     load_after = os.getloadavg()
     duration = lesson.duration
     transcribe_seconds = pipeline["stages"].get("transcribe", {}).get("seconds", 0.0)
@@ -145,10 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         "fraction_of_lesson": round(pipeline["total_seconds"] / duration, 4), "target_fraction": 0.25,
         # what the run would take on this machine with nothing else running: CPU time over 2 cores
         "cpu_fraction_of_lesson_on_2_cores": round(pipeline["cpu_seconds"] / (os.cpu_count() or 1) / duration, 4),
-        "transcription": {"pipeline_seconds": transcribe_seconds, "bare_faster_whisper_seconds": bare["seconds"],
-                          "bare_segments": bare["segments"], "bare_cpu_seconds": bare["cpu_seconds"],
-                          "overhead_pct": round(100 * (transcribe_seconds - bare["seconds"]) / bare["seconds"], 1)
-                          if bare["seconds"] else None},
+        "transcription": {
+            "pipeline_seconds": transcribe_seconds, "pipeline_cer": pipeline_cer,
+            "bare_defaults": bare["defaults"], "bare_same_options": bare["same_options"],
+            # what our code adds to the same faster-whisper call, and against faster-whisper's defaults
+            "overhead_pct": overhead(transcribe_seconds, bare["same_options"]["seconds"]),
+            "overhead_vs_defaults_pct": overhead(transcribe_seconds, bare["defaults"]["seconds"]),
+        },
         "machine": {"cpus": os.cpu_count() or 1, "python": platform.python_version(),
                     "load_avg_before": [round(x, 1) for x in load_before],
                     "load_avg_after": [round(x, 1) for x in load_after]},
@@ -176,8 +199,10 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"CPU: {result['cpu_seconds']:.0f} s over {result['machine']['cpus']} cores = "
           f"{result['cpu_fraction_of_lesson_on_2_cores']:.3f}× the lesson if the machine were idle")
     t = result["transcription"]
-    print(f"\ntranscription: pipeline {t['pipeline_seconds']:.1f} s vs bare faster-whisper "
-          f"{t['bare_faster_whisper_seconds']:.1f} s → overhead {t['overhead_pct']} %")
+    print(f"\ntranscription: pipeline {t['pipeline_seconds']:.1f} s (CER {t['pipeline_cer']}) vs bare faster-whisper "
+          f"{t['bare_same_options']['seconds']:.1f} s with our options → overhead {t['overhead_pct']} %; "
+          f"vs its defaults {t['bare_defaults']['seconds']:.1f} s (CER {t['bare_defaults']['cer']}) → "
+          f"{t['overhead_vs_defaults_pct']} % (target < 5 %)")
     if result.get("search"):
         s = result["search"]
         print(f"search ({s['lessons']} lessons, SQLite): worst class p50 {s['p50_max_ms']} ms, "

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     whisper_batch_size: int = 8
 
     broker_poll_seconds: float = Field(default=0.2, description="Polling interval of the embedded SQLite broker")
+    whisper_no_repeat_ngram_size: int = Field(
+        default=4, ge=0, description="Forbid a repeated token n-gram in a 30-s chunk (stops loops); 0: off")
     job_lease_seconds: float = Field(default=60.0, description="A running job's lease; renewed by a heartbeat")
     job_sweep_seconds: float = Field(default=15.0, description="How often the sweeper looks for stuck jobs")
     job_resend_after_seconds: float = Field(default=60.0, description="Re-send a queued job nobody took after this")

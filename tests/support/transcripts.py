@@ -6,6 +6,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from workers.transcripts.transcribe import Segment, transcribe
 
 
@@ -20,13 +22,20 @@ def comparable(text: str) -> str:
 
 
 def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    """Levenshtein distance, one numpy row per character of ``a`` (a 45-minute lesson's script
+    against its transcript is millions of cells)."""
+    if not b:
+        return len(a)
+    codes = np.array([ord(ch) for ch in b])
+    columns = np.arange(1, len(b) + 1)
+    previous = np.arange(len(b) + 1)
+    for i, ch in enumerate(a, start=1):
+        # substitution or deletion, then insertions as a running minimum along the row
+        best = np.minimum(previous[:-1] + (codes != ord(ch)), previous[1:] + 1)
+        row = np.minimum.accumulate(np.concatenate(([i], best - columns)))
+        row[1:] += columns
+        previous = row
+    return int(previous[-1])
 
 
 def character_error_rate(reference: str, hypothesis: str) -> float:
