@@ -4,7 +4,8 @@ One publisher of the room is shown: the master (the broadcaster, a dual lesson's
 token says), because a 双师课堂 broadcast is the master teacher's lesson. Until the master
 publishes, the first classroom that does is shown, so the crowd sees the lesson as soon as it is
 live rather than a blank page; the HLS switches to the master when it arrives, and falls back to
-another classroom when the shown one has been gone for ``FALLBACK_SECONDS`` (a phone reconnecting
+another classroom when the shown one has been gone for ``fallback_seconds`` (setting
+``live_hls_fallback_seconds``, 3 s by default; a phone reconnecting
 within that time continues on the same hubs, without a switch). A switch restarts ffmpeg with
 ``append_list`` (a discontinuity in the playlists, numbering continues).
 
@@ -56,7 +57,6 @@ PIPE_QUEUE_ITEMS = 1500  # ~20 s of audio+video; a stuck ffmpeg drops packets in
 # orphan that keeps a core busy; setpriv sets it before exec, without preexec_fn in a threaded process.
 DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
 SOURCE_BANDWIDTH = "1500k"  # announced for the copied source variant (ffmpeg cannot measure a copy)
-FALLBACK_SECONDS = 3.0  # the shown publisher dropped: wait this long for it before showing another
 
 
 def hls_folder(media_root: Path, lesson: str) -> Path:
@@ -244,6 +244,7 @@ class LiveHls:
     media_root: Path
     segment_seconds: float = 2.0
     low_height: int = 360
+    fallback_seconds: float = 3.0  # the shown publisher dropped: wait this long before showing another
     stats: HlsStats = field(default_factory=HlsStats)
     folder: Path = field(init=False)
     label: str | None = field(default=None, init=False)  # the publisher shown
@@ -270,13 +271,13 @@ class LiveHls:
 
     def detach(self, label: str) -> None:
         """``label``'s connection ended. If it is shown, another publisher is chosen once it has
-        been gone for FALLBACK_SECONDS."""
+        been gone for ``fallback_seconds``."""
         candidate = self._candidates.get(label)
         if candidate is None or self._stopping:
             return
         candidate.live = False
         if label == self.label and self._fallback is None:
-            self._fallback = asyncio.get_running_loop().call_later(FALLBACK_SECONDS, self._fallback_due)
+            self._fallback = asyncio.get_running_loop().call_later(self.fallback_seconds, self._fallback_due)
 
     def _fallback_due(self) -> None:
         self._fallback = None
@@ -443,7 +444,8 @@ def install(registry: Any, settings: Any) -> Callable[[Any], None]:
     def room_opened(room: Any) -> None:
         if not (settings.live_record and settings.live_hls):
             return
-        hls = LiveHls(room.id, settings.media_root, settings.live_hls_segment_seconds, settings.live_hls_low_height)
+        hls = LiveHls(room.id, settings.media_root, settings.live_hls_segment_seconds, settings.live_hls_low_height,
+                      settings.live_hls_fallback_seconds)
         room.live_hls = hls
         room.publisher_hooks.append(lambda publisher: hls.attach(publisher.label, publisher.hubs,
                                                                  master=publisher.master))

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     live_hls: bool = Field(default=True, description="With live_record: one ffmpeg per live lesson writes HLS")
     live_hls_segment_seconds: float = Field(default=2.0, description="Segment length of the live HLS")
     live_hls_low_height: int = Field(default=360, description="Height of the live HLS low rendition")
+    live_hls_fallback_seconds: float = Field(
+        default=3.0, ge=0, description="Dual lesson HLS: wait this long for a dropped classroom before another")
 
     session_ttl_seconds: int = 12 * 3600
     live_token_ttl_seconds: int = 600
@@ -59,10 +61,10 @@ class Settings(BaseSettings):
     whisper_compute_type: str = "int8"
     whisper_cpu_threads: int = 2
     whisper_batch_size: int = 8
-
-    broker_poll_seconds: float = Field(default=0.2, description="Polling interval of the embedded SQLite broker")
     whisper_no_repeat_ngram_size: int = Field(
         default=4, ge=0, description="Forbid a repeated token n-gram in a 30-s chunk (stops loops); 0: off")
+
+    broker_poll_seconds: float = Field(default=0.2, description="Polling interval of the embedded SQLite broker")
     job_lease_seconds: float = Field(default=60.0, description="A running job's lease; renewed by a heartbeat")
     job_sweep_seconds: float = Field(default=15.0, description="How often the sweeper looks for stuck jobs")
     job_resend_after_seconds: float = Field(default=60.0, description="Re-send a queued job nobody took after this")
