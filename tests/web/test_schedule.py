@@ -43,7 +43,8 @@ def test_schedule_dual_lesson_and_group(new_page, web_demo: dict[str, int]) -> N
     page.fill("input[name=grade]", "三年级")
     page.locator("#classrooms [name=room_school]").first.select_option(label="城东实验小学")
     page.click("#lesson-form button[type=submit]")
-    expect(page.locator("#form-error")).to_contain_text("1 to 3 remote")
+    # said in the page's language (apierr.dual_classrooms), not the API's English
+    expect(page.locator("#form-error")).to_have_text("双师课堂需要一个主讲教室和 1 到 3 个远端教室。")
 
     # teacher2 schedules a lesson on the same topic; the researcher groups the two as 同课异构.
     other = new_page()

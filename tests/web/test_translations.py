@@ -56,9 +56,13 @@ def test_table_is_well_formed() -> None:
 API = Path(__file__).resolve().parents[2] / "api"
 REFUSAL = re.compile(r"""APIError\(\s*\d{3},\s*['"]([a-z_]+)['"]""")
 # Refusals that pages show through errorText() (web/static/js/app.js): the table's apierr.<code>.
-EXPLAINED_MODULES = ["quotas/endpoints.py", "quotas/common.py"]  # the quota rule form: every refusal
-EXPLAINED_CODES = {"invalid_input", "invalid_field", "forbidden", "not_found",
-                   "poll_answered", "options_required", "duplicate_options", "options_not_allowed"}  # question edit
+EXPLAINED_MODULES = ["quotas/endpoints.py", "quotas/common.py",  # the quota rule form: every refusal
+                     "deps.py", "discussions/service.py", "lessons/service.py", "library/service.py",
+                     "observations/service.py", "live/service.py", "polls/service.py", "media/uploads.py",
+                     "activities/service.py", "activities/storage.py", "spotchecks/service.py",
+                     "qualifications/service.py", "lesson_events/service.py"]  # every page that calls errorText()
+EXPLAINED_CODES = {"invalid_input", "invalid_field", "forbidden", "not_found", "conflict", "too_many_requests",
+                   "internal_error", "bad_request", "poll_draft", "poll_closed"}  # from api/errors.py; poll_<state>
 
 
 def test_refusals_the_pages_explain_are_in_both_languages() -> None:

@@ -1,5 +1,5 @@
 // Threads about one lesson, note or group: list (newest activity first, paged) and start a new one.
-import { api, t, toast } from "/static/js/app.js";
+import { api, errorText, t, toast } from "/static/js/app.js";
 
 const section = document.getElementById("discussion");
 const list = document.getElementById("thread-list");
@@ -47,7 +47,7 @@ document.getElementById("thread-form").addEventListener("submit", async (event) 
     list.prepend(item(thread));
     document.getElementById("threads-empty").classList.add("hidden");
   } catch (err) {
-    toast(err.message);
+    toast(errorText(err, { title: t("disc.title"), body: t("disc.body") }));
   }
 });
 

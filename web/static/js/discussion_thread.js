@@ -1,5 +1,5 @@
 // One thread: posts oldest first (paged), reply (optionally to a post), edit and delete my posts.
-import { api, pageData, t, toast } from "/static/js/app.js";
+import { api, errorText, pageData, t, toast } from "/static/js/app.js";
 
 const thread = pageData("thread-data");
 const box = document.getElementById("posts");
@@ -66,7 +66,7 @@ function render(post) {
       const text = prompt(t("disc.edit"), post.body);
       if (text === null || !text.trim()) return;
       try { node.replaceWith(render(await api("PATCH", `/api/discussion-posts/${post.id}`, { body: text.trim() }))); }
-      catch (err) { toast(err.message); }
+      catch (err) { toast(errorText(err, { body: t("disc.body") })); }
     }));
   }
   if (post.may_delete) {
@@ -76,7 +76,7 @@ function render(post) {
         await api("DELETE", `/api/discussion-posts/${post.id}`);
         node.replaceWith(render({ ...post, deleted: true, body: "", may_edit: false, may_delete: false,
                                   deleted_by_moderator: !post.may_edit }));
-      } catch (err) { toast(err.message); }
+      } catch (err) { toast(errorText(err)); }
     }));
   }
   node.append(tools);
@@ -104,16 +104,16 @@ form.addEventListener("submit", async (event) => {
     if (more.classList.contains("hidden")) { box.append(render(post)); offset += 1; }
     toast(t("disc.posted"));
   } catch (err) {
-    toast(err.message);
+    toast(errorText(err, { body: t("disc.body") }));
   }
 });
 
 document.getElementById("lock-toggle")?.addEventListener("click", async (event) => {
   const locked = event.target.dataset.locked !== "true";
   try { await api("POST", `/api/discussions/${thread.id}/lock`, { locked }); location.reload(); }
-  catch (err) { toast(err.message); }
+  catch (err) { toast(errorText(err)); }
 });
 
 load().then(() => {
   if (location.hash) document.querySelector(location.hash)?.scrollIntoView();
-}).catch((err) => toast(err.message));
+}).catch((err) => toast(errorText(err)));

@@ -1,5 +1,5 @@
 // Schedule a lesson through POST /api/lessons; dual-teacher lessons carry their classrooms.
-import { api, t } from "/static/js/app.js";
+import { api, errorText, t } from "/static/js/app.js";
 
 const form = document.getElementById("lesson-form");
 const rooms = document.getElementById("classrooms");
@@ -7,6 +7,12 @@ const mode = document.getElementById("room-mode");
 const errorBox = document.getElementById("form-error");
 
 mode.addEventListener("change", () => rooms.classList.toggle("hidden", mode.value !== "dual"));
+
+// Fields the API may name in an invalid_input refusal, as the form labels them.
+const labels = Object.fromEntries(["title", "topic", "subject", "grade", "kind", "visibility", "scheduled_at",
+  "teacher_id", "room_mode"].map((name) => [name, t(`field.${name.replace(/_id$/, "")}`)]));
+labels.duration_minutes = t("field.duration");
+labels.classrooms = t("lesson.classrooms");
 
 function showError(message) {
   errorBox.textContent = message;
@@ -39,7 +45,7 @@ form.addEventListener("submit", async (event) => {
     const lesson = await api("POST", "/api/lessons", body);
     location.href = `/lessons/${lesson.id}`;
   } catch (err) {
-    showError(err.message);
+    showError(errorText(err, labels));
     button.disabled = false;
   }
 });

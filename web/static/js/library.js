@@ -1,5 +1,5 @@
 // Library search over GET /api/search; each hit with a time opens the player at that moment.
-import { api, clock, t } from "/static/js/app.js";
+import { api, clock, errorText, t } from "/static/js/app.js";
 
 const params = new URLSearchParams(location.search);
 const list = document.getElementById("results");
@@ -51,7 +51,7 @@ async function search() {
       el("div", { className: "meta", textContent: `${lesson.teacher} · ${lesson.school} · ${lesson.subject} ${lesson.grade}` }),
       el("ul", { className: "hits" }, ...lesson.hits.map((hit) => hitItem(lesson, hit))))));
   } catch (err) {
-    errorBox.textContent = err.message;
+    errorBox.textContent = errorText(err);
     errorBox.classList.remove("hidden");
   }
 }

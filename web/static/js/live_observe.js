@@ -1,6 +1,6 @@
 // Observer (远程听课): low-delay WHEP view of every publisher, with notes into my observation
 // stamped on the lesson clock (seconds since the lesson went live, from the relay).
-import { api, clock, pageData, t, toast } from "/static/js/app.js";
+import { api, clock, errorText, pageData, t, toast } from "/static/js/app.js";
 import { grant, RoomWatcher, videoTile } from "/static/js/live.js";
 
 const data = pageData("live-data");
@@ -39,7 +39,7 @@ $("notes-start")?.addEventListener("click", async () => {
     const obs = await api("POST", `/api/lessons/${data.lesson.id}/observations`, { drop_in: false });
     observationId = obs.id;
     showNotes();
-  } catch (err) { toast(err.message); }
+  } catch (err) { toast(errorText(err)); }
 });
 
 let stamp = null; // the moment a note starts being typed is the moment it is about
@@ -57,5 +57,5 @@ $("note-form").addEventListener("submit", async (event) => {
     $("note-text").value = "";
     stamp = null;
     toast(t("live.note.saved"));
-  } catch (err) { toast(err.message); }
+  } catch (err) { toast(errorText(err, { text: t("live.note.label") })); }
 });

@@ -1,13 +1,27 @@
 // Phone publisher (broadcast lesson) and the publishing half of a dual classroom: camera and
 // microphone over WHIP, front/back switch, mute, connection state, automatic reconnect.
-import { pageData, t, toast } from "/static/js/app.js";
-import { endRoom, grant, hangUp, newPeer, preferH264, signal } from "/static/js/live.js";
+import { ApiError, errorText, pageData, t, toast } from "/static/js/app.js";
+import { endRoom, grant, hangUp, newPeer, preferH264, RelayError, signal } from "/static/js/live.js";
 
 /** The codec the camera is sent with: the first payload type of the answer's video section. */
 function negotiatedVideoCodec(sdp) {
   const first = sdp.match(/^m=video \d+ [A-Z/]+ (\d+)/m);
   const rtpmap = first && sdp.match(new RegExp(`^a=rtpmap:${first[1]} ([\\w-]+)/`, "m"));
   return rtpmap ? rtpmap[1].toUpperCase() : "";
+}
+
+// Refusals of the relay a teacher can act on; any other relay failure is said as one general message.
+const RELAY_REFUSALS = new Set(["room_busy", "label_taken", "room_full", "room_ending", "no_usable_codec"]);
+
+/** Why going live failed, in the page's language: the API's refusal, the relay's, or the camera's. */
+function startFailure(err) {
+  if (err instanceof ApiError) return errorText(err);
+  if (err instanceof RelayError) return t(RELAY_REFUSALS.has(err.code) ? `live.relayerr.${err.code}` : "live.error.relay");
+  if (err?.name === "NotAllowedError" || err?.name === "SecurityError") return t("live.error.camera");
+  if (["NotFoundError", "NotReadableError", "OverconstrainedError", "AbortError"].includes(err?.name)) {
+    return t("live.error.no_camera");
+  }
+  return t("live.error.start");
 }
 
 const RECONNECT_WINDOW_MS = 55_000; // inside the relay's 60 s grace: the recording continues
@@ -230,7 +244,7 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
       $("live-start").disabled = false;
       stateBox.dataset.state = "failed";
       stateBox.textContent = t("live.state.failed");
-      toast(err.name === "NotAllowedError" ? t("live.error.camera") : (err.message || String(err)));
+      toast(startFailure(err));
     }
   });
   switchButton.addEventListener("click", async () => {

@@ -1,6 +1,6 @@
 // Observer workspace: start an observation, stamp notes with the lesson time, score the rubric,
 // write 点评 and 总评, submit. Everything goes through the JSON API.
-import { api, clock, pageData, t, toast } from "/static/js/app.js";
+import { api, clock, errorText, pageData, t, toast } from "/static/js/app.js";
 import { LessonClock } from "/static/js/lesson_clock.js";
 import { attachLessonVideo } from "/static/js/media.js";
 
@@ -52,8 +52,10 @@ async function watchLive() {
   watcher.start();
 }
 
+// Fields the API may name in an invalid_input refusal, as the page labels them.
+const labels = { text: t("obs.note.label"), comments: t("obs.comments"), summary: t("obs.summary") };
 function showError(err) {
-  $("obs-error").textContent = err.message || String(err);
+  $("obs-error").textContent = errorText(err, labels);
   $("obs-error").classList.remove("hidden");
 }
 function clearError() { $("obs-error").classList.add("hidden"); }

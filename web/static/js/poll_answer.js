@@ -1,5 +1,5 @@
 // Participant page: tap to choose, submit, change your answers until the host closes the poll.
-import { api, pageData, t, toast } from "/static/js/app.js";
+import { api, errorText, pageData, t, toast } from "/static/js/app.js";
 import { renderResults, watch } from "/static/js/poll_live.js";
 
 const { poll, mine, results } = pageData("poll-data");
@@ -71,7 +71,7 @@ form.addEventListener("submit", async (event) => {
     answeredOnce = true;
     toast(t("poll.saved"));
   } catch (err) {
-    toast(err.message);
+    toast(errorText(err));
   }
   showState();
 });

@@ -1,5 +1,5 @@
 // Host panel: open/close the poll and watch the results change live.
-import { api, pageData, t, toast } from "/static/js/app.js";
+import { api, errorText, pageData, t, toast } from "/static/js/app.js";
 import { setupEditing } from "/static/js/poll_edit.js";
 import { renderResults, watch } from "/static/js/poll_live.js";
 
@@ -26,7 +26,7 @@ async function change(action) {
     await api("POST", `/api/polls/${poll.id}/${action}`);
     toast(t(action === "open" ? "poll.opened" : "poll.closed"));
   } catch (err) {
-    toast(err.message);
+    toast(errorText(err));
   }
 }
 

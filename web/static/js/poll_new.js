@@ -1,5 +1,5 @@
 // Build a poll or questionnaire: one or more questions, then go to the host panel.
-import { api, pageData, t } from "/static/js/app.js";
+import { api, errorText, pageData, t } from "/static/js/app.js";
 
 const target = pageData("poll-target");
 const list = document.getElementById("questions");
@@ -40,7 +40,8 @@ document.getElementById("poll-new-form").addEventListener("submit", async (event
     const poll = await api("POST", "/api/polls", body);
     location.assign(`/polls/${poll.id}/host`);
   } catch (err) {
-    error.textContent = err.message;
+    error.textContent = errorText(err, { title: t("poll.title"), prompt: t("poll.prompt"),
+                                        options: t("poll.options_hint") });
     error.classList.remove("hidden");
   }
 });

@@ -1,7 +1,7 @@
 // Upload a lesson recording over a weak phone connection: the resumable protocol of
 // POST /api/lessons/{id}/recording, then PATCH chunks; after a dropped chunk, ask the server
 // how much arrived and go on from there.
-import { api, csrfHeaders, t } from "/static/js/app.js";
+import { api, ApiError, csrfHeaders, errorText, t } from "/static/js/app.js";
 
 const form = document.getElementById("upload-form");
 const bar = document.getElementById("upload-bar");
@@ -14,9 +14,8 @@ async function sendChunk(url, offset, blob) {
     headers: { ...csrfHeaders(), "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream" } });
   const body = await reply.json().catch(() => ({}));
   if (!reply.ok) {
-    const err = new Error(body.error?.message || reply.statusText);
-    err.status = reply.status;
-    throw err;
+    const error = body.error || {};
+    throw new ApiError(reply.status, error.code || "error", error.message || reply.statusText, error);
   }
   return body;
 }
@@ -57,7 +56,7 @@ form?.addEventListener("submit", async (event) => {
     state.textContent = t("upload.done");
     setTimeout(() => location.reload(), 600);
   } catch (err) {
-    state.textContent = err.message;
+    state.textContent = err instanceof ApiError ? errorText(err, { size: t("upload.file") }) : t("upload.failed");
     state.className = "error";
     button.disabled = false;
   }

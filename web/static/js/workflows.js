@@ -1,6 +1,6 @@
 // Community workflow pages: record activities (with a file or link), upload materials, draw spot-checks,
 // verify draws, edit quota rules, assess qualifications and record re-checks. Every action is one API call.
-import { api, errorText, t, toast } from "/static/js/app.js";
+import { api, ApiError, errorText, t, toast } from "/static/js/app.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
@@ -8,9 +8,22 @@ function selected(select) {
   return select ? [...select.selectedOptions].map((o) => Number(o.value)).filter((n) => n > 0) : [];
 }
 
-function showError(el, err) {
-  if (!el) { toast(err.message); return; }
-  el.textContent = err.message;
+/** Each named field of a form → the text of its label, so a refusal can name the field as the page does. */
+function fieldLabels(form) {
+  const labels = {};
+  for (const field of form.elements) {
+    const label = field.name && (field.closest("label") || (field.id && form.querySelector(`label[for="${field.id}"]`)));
+    const text = label && [...label.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (text) labels[field.name] = text.textContent.trim();
+  }
+  return labels;
+}
+
+/** An API refusal, in the page's language, in `el` (or a toast when the page has no place for it). */
+function showError(el, err, labels = {}) {
+  const text = errorText(err, labels);
+  if (!el) { toast(text); return; }
+  el.textContent = text;
   el.classList.remove("hidden");
 }
 
@@ -21,8 +34,8 @@ async function uploadFile(activityId, file) {
     method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
   });
   if (!reply.ok) {
-    const data = await reply.json().catch(() => null);
-    throw new Error(data?.error?.message || reply.statusText);
+    const error = (await reply.json().catch(() => null))?.error || {};
+    throw new ApiError(reply.status, error.code || "error", error.message || reply.statusText, error);
   }
   return reply.json();
 }
@@ -48,7 +61,7 @@ on("activity-form", async (form) => {
     const made = await api("POST", "/api/activities", body);
     if (f.file.files.length) await uploadFile(made.id, f.file.files[0]);
     location.href = `/activities/${made.id}`;
-  } catch (err) { showError(error, err); }
+  } catch (err) { showError(error, err, fieldLabels(form)); }
 });
 
 on("material-form", async (form) => {
@@ -56,7 +69,7 @@ on("material-form", async (form) => {
   try {
     await uploadFile(form.dataset.id, form.elements.file.files[0]);
     location.reload();
-  } catch (err) { status.textContent = err.message; status.className = "error"; }
+  } catch (err) { status.textContent = errorText(err); status.className = "error"; }
 });
 
 on("draw-form", async (form) => {
@@ -70,7 +83,7 @@ on("draw-form", async (form) => {
     const made = await api("POST", "/api/spotchecks", body);
     toast(t("wf.spot.drawn", { name: made.chosen.name }));
     setTimeout(() => location.reload(), 600);
-  } catch (err) { showError(error, err); }
+  } catch (err) { showError(error, err, fieldLabels(form)); }
 });
 
 for (const button of document.querySelectorAll("button.verify")) {
@@ -80,7 +93,7 @@ for (const button of document.querySelectorAll("button.verify")) {
       const result = await api("GET", `/api/spotchecks/${button.dataset.id}/verify`);
       status.textContent = t(result.reproduced ? "wf.spot.verified" : "wf.spot.mismatch");
       status.className = result.reproduced ? "ok" : "error";
-    } catch (err) { status.textContent = err.message; status.className = "error"; }
+    } catch (err) { status.textContent = errorText(err); status.className = "error"; }
   });
 }
 
@@ -125,7 +138,7 @@ on("rule-new-form", async (form) => {
     });
     location.hash = `rule-${made.id}`;
     location.reload();  // the targets of everyone's progress may have changed
-  } catch (err) { showError(error, { message: errorText(err, labels) }); }
+  } catch (err) { showError(error, err, labels); }
 });
 
 // After a rule was made, its row is shown: open the rules and scroll to it.
@@ -146,7 +159,7 @@ on("assess-form", async (form) => {
       passed: form.elements.passed.checked, notes: form.elements.notes.value,
     });
     location.reload();
-  } catch (err) { showError(error, err); }
+  } catch (err) { showError(error, err, fieldLabels(form)); }
 });
 
 on("recheck-form", async (form) => {
@@ -157,7 +170,7 @@ on("recheck-form", async (form) => {
       school_id: Number(form.elements.school_id.value), count: Number(form.elements.count.value),
     });
     location.reload();
-  } catch (err) { showError(error, err); }
+  } catch (err) { showError(error, err, fieldLabels(form)); }
 });
 
 for (const form of document.querySelectorAll("form.check-form")) {
@@ -169,7 +182,7 @@ for (const form of document.querySelectorAll("form.check-form")) {
         observation_id: Number(form.elements.observation.value), passed: form.elements.passed.checked,
       });
       location.reload();
-    } catch (err) { status.textContent = err.message; status.className = "error"; }
+    } catch (err) { status.textContent = errorText(err); status.className = "error"; }
   });
 }
 
@@ -183,7 +196,7 @@ on("event-form", async (form) => {
       description: f.description.value, lesson_ids: selected(f.lesson_ids),
     });
     location.href = made.compare_url;
-  } catch (err) { showError(error, err); }
+  } catch (err) { showError(error, err, fieldLabels(form)); }
 });
 
 for (const select of document.querySelectorAll("select.position-select")) {
