@@ -8,7 +8,16 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import DB, Access
 from api.discussions import service
-from api.discussions.schemas import LockIn, PostIn, PostOut, PostPatch, ThreadDetail, ThreadIn, ThreadOut
+from api.discussions.schemas import (
+    LockIn,
+    NoteThreads,
+    PostIn,
+    PostOut,
+    PostPatch,
+    ThreadDetail,
+    ThreadIn,
+    ThreadOut,
+)
 from api.pagination import Page, Paging
 from api.types import MAX_ID, PathId
 
@@ -23,6 +32,12 @@ def list_threads(session: DB, ctx: Access, paging: Paging, lesson: TargetId = No
     rows, total = service.threads_of(session, ctx, lesson_id=lesson, note_id=note, group_id=group,
                                      limit=paging.limit, offset=paging.offset)
     return Page(items=[service.thread_out(session, ctx, t) for t in rows], total=total, **paging.model_dump())
+
+
+@router.get("/lessons/{lesson_id}/note-discussions", response_model=list[NoteThreads])
+def note_discussions(lesson_id: PathId, session: DB, ctx: Access) -> list[NoteThreads]:
+    """For the report page: which notes of the lesson already have threads (only notes the caller may read)."""
+    return service.note_threads_of_lesson(session, ctx, lesson_id)
 
 
 @router.post("/discussions", response_model=ThreadOut, status_code=201)

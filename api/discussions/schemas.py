@@ -76,6 +76,14 @@ class ThreadOut(BaseModel):
     may_moderate: bool
 
 
+class NoteThreads(BaseModel):
+    """What the report page's 讨论 button needs to say that a note is already being discussed."""
+    note_id: int
+    threads: int
+    posts: int = Field(description="posts of all the note's threads, deleted ones included")
+    latest_link: str = Field(description="the most recently active thread, the one the button opens")
+
+
 class ThreadDetail(BaseModel):
     thread: ThreadOut
     posts: Page[PostOut]

@@ -17,7 +17,7 @@ from api.access import (
     can_view_thread,
     load_context,
 )
-from api.discussions.schemas import AuthorOut, PostIn, PostOut, ThreadIn, ThreadOut
+from api.discussions.schemas import AuthorOut, NoteThreads, PostIn, PostOut, ThreadIn, ThreadOut
 from api.errors import APIError, forbidden, not_found
 from api.notifications.service import notify
 from models import DiscussionPost, DiscussionThread, Lesson, LessonGroup, Note, Observation, User
@@ -213,6 +213,36 @@ def threads_of(session: Session, ctx: AccessContext, *, lesson_id: int | None, n
                            .order_by(DiscussionThread.last_post_at.desc(), DiscussionThread.id.desc())
                            .limit(limit).offset(offset))
     return list(rows), total
+
+
+def note_threads_of_lesson(session: Session, ctx: AccessContext, lesson_id: int) -> list[NoteThreads]:
+    """Per note of the lesson that the caller may read and that has threads: how many, and their posts.
+    One query for the whole report page instead of one per note."""
+    lesson = session.get(Lesson, lesson_id)
+    if lesson is None or not can_view_lesson(ctx, lesson):
+        raise not_found("lesson")
+    posts = (select(DiscussionPost.thread_id, func.count().label("n"))
+             .group_by(DiscussionPost.thread_id).subquery())
+    rows = session.execute(
+        select(DiscussionThread, Observation, func.coalesce(posts.c.n, 0))
+        .join(Note, Note.id == DiscussionThread.note_id)
+        .join(Observation, Observation.id == Note.observation_id)
+        .outerjoin(posts, posts.c.thread_id == DiscussionThread.id)
+        .where(Observation.lesson_id == lesson_id)
+        .order_by(DiscussionThread.last_post_at.desc(), DiscussionThread.id.desc())
+    ).all()
+    out: dict[int, NoteThreads] = {}
+    for thread, obs, count in rows:
+        if thread.note_id is None or not can_read_observation(ctx, obs):
+            continue
+        seen = out.get(thread.note_id)
+        if seen is None:  # rows come latest activity first: the first one is the thread the button opens
+            out[thread.note_id] = NoteThreads(note_id=thread.note_id, threads=1, posts=count,
+                                              latest_link=thread_link(thread))
+        else:
+            seen.threads += 1
+            seen.posts += count
+    return list(out.values())
 
 
 def posts_of(session: Session, thread: DiscussionThread, limit: int, offset: int

@@ -97,6 +97,16 @@ def test_pagination_and_targets(client: TestClient, login: Any, db_url: str) -> 
                        headers=t1).status_code == 422
 
 
+def submitted_and_draft(s: Any, lid: int, demo: dict[str, int]) -> tuple[Observation, Observation]:
+    """teacher1's submitted observation of the lesson and teacher4's draft."""
+    rubric = s.scalar(select(Rubric.id).limit(1))
+    obs = Observation(lesson_id=lid, observer_id=demo["teacher1"], rubric_id=rubric, state=ObservationState.submitted)
+    draft = Observation(lesson_id=lid, observer_id=demo["teacher4"], rubric_id=rubric)
+    s.add_all([obs, draft])
+    s.flush()
+    return obs, draft
+
+
 def test_note_threads_and_outsiders(client: TestClient, login: Any, db_url: str, demo: dict[str, int]) -> None:
     from api.auth.passwords import hash_password
 
@@ -107,12 +117,7 @@ def test_note_threads_and_outsiders(client: TestClient, login: Any, db_url: str,
         s.flush()
         s.add(User(username="outsider", display_name="外校老师", password_hash=hash_password("tingke-demo"),
                    school_id=other.id))
-        rubric = s.scalar(select(Rubric.id).limit(1))
-        obs = Observation(lesson_id=lid, observer_id=demo["teacher1"], rubric_id=rubric,
-                          state=ObservationState.submitted)
-        draft = Observation(lesson_id=lid, observer_id=demo["teacher4"], rubric_id=rubric)
-        s.add_all([obs, draft])
-        s.flush()
+        obs, draft = submitted_and_draft(s, lid, demo)
         note = Note(observation_id=obs.id, t=120.0, text="小组讨论时间不足")
         draft_note = Note(observation_id=draft.id, t=60.0, text="草稿")
         s.add_all([note, draft_note])
@@ -136,3 +141,30 @@ def test_note_threads_and_outsiders(client: TestClient, login: Any, db_url: str,
                        headers=out).status_code == 404
     assert client.post("/api/discussions", json={"title": "x", "body": "y", "lesson_id": lid},
                        headers=out).status_code == 404
+
+
+def test_note_discussions_of_a_lesson(client: TestClient, login: Any, db_url: str, demo: dict[str, int]) -> None:
+    """The report page's 讨论 buttons: per readable note, its threads, their posts and the latest thread."""
+    lid = lesson_id(db_url, "勾股定理（同课异构）")
+    with session_scope(db_url) as s:
+        obs, draft = submitted_and_draft(s, lid, demo)
+        talked, quiet, draft_note = (Note(observation_id=obs.id, t=120.0, text="小组讨论时间不足"),
+                                     Note(observation_id=obs.id, t=300.0, text="板书清楚"),
+                                     Note(observation_id=draft.id, t=60.0, text="草稿"))
+        s.add_all([talked, quiet, draft_note])
+        s.flush()
+        talked_id, quiet_id, draft_id = talked.id, quiet.id, draft_note.id
+    url = f"/api/lessons/{lid}/note-discussions"
+    teacher2 = login("teacher2")
+    assert client.get(url, headers=teacher2).json() == []
+    first = start(client, teacher2, note_id=talked_id)
+    latest = start(client, login("teacher1"), note_id=talked_id)
+    reply = client.post(f"/api/discussions/{latest['id']}/posts", json={"body": "同意"}, headers=teacher2)
+    assert reply.status_code == 201, reply.text
+    start(client, login("teacher4"), note_id=draft_id)  # the observer may discuss a draft note: only he sees it
+    rows = client.get(url, headers=teacher2).json()
+    assert rows == [{"note_id": talked_id, "threads": 2, "posts": 3, "latest_link": f"/discussions/{latest['id']}"}]
+    assert first["id"] != latest["id"] and quiet_id not in {r["note_id"] for r in rows}
+    mine = {r["note_id"]: r for r in client.get(url, headers=login("teacher4")).json()}
+    assert mine[draft_id]["threads"] == 1 and mine[draft_id]["posts"] == 1
+    assert client.get("/api/lessons/999999/note-discussions", headers=teacher2).status_code == 404

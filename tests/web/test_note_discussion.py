@@ -54,12 +54,27 @@ def test_discuss_a_note_from_the_report(new_page: Any, sqlite_db: str) -> None:
     assert no_horizontal_overflow(teacher)
     shot(teacher, "note-discussion-thread-375")
 
-    # the observer, back on the report: the same note's button opens that thread
+    # the observer, back on the report: the note's button says a discussion exists before any click
+    # (from GET /api/lessons/{id}/note-discussions); the untouched note's button does not
     observer: Page = new_page(phone=True)
     sign_in(observer, "researcher1", f"/lessons/{lid}/report")
     expect(observer.locator("#records li.note")).to_have_count(2, timeout=WAIT)
-    observer.locator("#records li.note").first.locator("button.note-discuss").click()
+    discussed = observer.locator("#records li.note").first.locator("button.note-discuss")
+    expect(discussed).to_have_text("讨论 (1)", timeout=WAIT)
+    expect(discussed).to_have_class("link note-discuss has-thread")
+    expect(discussed).to_have_attribute("aria-label", "讨论 (1)：已有 1 个讨论，共 1 条发言，点击查看")
+    expect(observer.locator("#records li.note").nth(1).locator("button.note-discuss")).to_have_text("讨论")
+    assert no_horizontal_overflow(observer)
+    shot(observer, "note-discussion-count-375")
+    discussed.click()
     observer.wait_for_url(thread_url)
     expect(observer.locator(".post")).to_have_count(1, timeout=WAIT)
+    # a reply counts: the teacher's report now says two posts
+    observer.fill("#reply-body", "好的，下节课我再来听。")
+    observer.click("#reply-submit")
+    expect(observer.locator(".post")).to_have_count(2, timeout=WAIT)
+    teacher.goto(f"/lessons/{lid}/report")
+    expect(teacher.locator("#records li.note").first.locator("button.note-discuss")).to_have_text("讨论 (2)",
+                                                                                                   timeout=WAIT)
     for page in (teacher, observer):
         assert page.js_errors == []  # type: ignore[attr-defined]

@@ -37,11 +37,19 @@ function startForm(note, onCancel) {
   return form;
 }
 
-/** The button (and, when needed, the inline form) for one note; append it to the note's list item. */
-export function noteDiscussion(note) {
+/** The button (and, when needed, the inline form) for one note; append it to the note's list item.
+ *  `threads` is the note's row of GET /api/lessons/{id}/note-discussions (absent: nobody discussed it yet),
+ *  so the button says before any click that a discussion exists and how many posts it has. */
+export function noteDiscussion(note, threads = null) {
   const box = el("span", { className: "note-disc" });
   const button = el("button", { type: "button", className: "link note-discuss", textContent: t("disc.note_discuss") });
   button.dataset.noteId = String(note.id);
+  if (threads) {
+    button.textContent = t("disc.note_discuss_n", { n: threads.posts });
+    button.setAttribute("aria-label", t("disc.note_discuss_label", { n: threads.posts, threads: threads.threads }));
+    button.classList.add("has-thread");
+    button.dataset.posts = String(threads.posts);
+  }
   button.setAttribute("aria-expanded", "false");
   box.append(button);
   let form = null;

@@ -63,7 +63,8 @@ function renderScores(report) {
   ], lang);
 }
 
-function renderRecords(observations, rubricDims) {
+function renderRecords(observations, rubricDims, noteThreads = []) {
+  const threadsOf = Object.fromEntries(noteThreads.map((row) => [row.note_id, row]));
   const box = $("records");
   const names = Object.fromEntries(rubricDims.map((d) => [d.code, dimName(d)]));
   const done = observations.filter((o) => o.state !== "draft");
@@ -72,7 +73,7 @@ function renderRecords(observations, rubricDims) {
     const notes = el("ul", { className: "list" }, ...o.notes.map((n) => el("li", { className: "note" }, timeButton(n.t),
       el("span", { className: "note-text", textContent: ` ${n.text} ` }),
       ...(n.tags || []).map((tag) => el("span", { className: "badge tag", textContent: names[tag] || tag })),
-      " ", noteDiscussion(n))));
+      " ", noteDiscussion(n, threadsOf[n.id]))));
     box.append(el("article", { className: "record" },
       el("h3", { textContent: `${o.observer_name} · ${t("obs.state." + o.state)}${o.drop_in ? " · " + t("obs.drop_in") : ""}` }),
       notes,
@@ -117,13 +118,14 @@ function renderTranscript(raw, observations) {
   });
 }
 
-const [report, observations, rubric] = await Promise.all([
+const [report, observations, rubric, noteThreads] = await Promise.all([
   api("GET", `/api/lessons/${data.lesson_id}/report`),
   api("GET", `/api/lessons/${data.lesson_id}/observations`),
   api("GET", "/api/rubrics").then((all) => all.find((r) => r.is_default) || all[0]).catch(() => null),
+  api("GET", `/api/lessons/${data.lesson_id}/note-discussions`).catch(() => []), // the buttons still work without
 ]);
 renderScores(report);
-renderRecords(observations, report.dimensions.length ? report.dimensions : rubric?.dimensions || []);
+renderRecords(observations, report.dimensions.length ? report.dimensions : rubric?.dimensions || [], noteThreads);
 const [analytics, transcript] = await Promise.all([optional(`/api/lessons/${data.lesson_id}/analytics`),
                                                    optional(`/api/lessons/${data.lesson_id}/transcript`)]);
 if (analytics) renderAnalytics(analytics);
