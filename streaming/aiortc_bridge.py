@@ -28,6 +28,15 @@ any of the internals below:
   (80 ms) to smooth decoding. A forwarder needs neither: :class:`ForwardingJitterBuffer` releases
   a frame as soon as its marker-bit packet completes it (audio: every packet), and subscribers'
   own jitter buffers do the smoothing.
+- The inbound path (:func:`receive_directly`, used for every publisher): aioice parses each
+  datagram as STUN and queues it for ``RTCDtlsTransport``'s receive task, and each completed frame
+  crosses to the receiver's decoder thread and back. Instead SRTP/SRTCP datagrams go from the
+  socket's protocol (``StunProtocol.datagram_received``, ``Connection.data_received``,
+  ``Connection._protocols``) straight into ``RTCDtlsTransport``'s own SRTP branch
+  (``_rx_srtp``, ``_state``, ``__rx_bytes``/``__rx_packets``, ``_handle_rtp_data``,
+  ``_handle_rtcp_data``: aiortc's RTP/RTCP handling, stats, NACKs, jitter buffer all unchanged),
+  and the frames from ``RTCRtpReceiver.__decoder_queue`` (replaced) to the track's queue
+  (``RemoteStreamTrack._queue``) or the hub, on the event loop.
 - aioice binds host candidates with ``loop.create_datagram_endpoint(local_addr=(ip, 0))`` and has
   no port-range option; :func:`install_udp_port_range` wraps that call on the relay's loop.
 """
@@ -43,7 +52,7 @@ import random
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,11 +60,13 @@ import aiortc
 import aiortc.codecs as aiortc_codecs
 import aiortc.rtcrtpreceiver as aiortc_receiver
 import av
+import pylibsrtp
 from aioice.ice import StunProtocol
-from aiortc import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
-from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtpPacket, wrap_rtx
+from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtpPacket, is_rtcp, wrap_rtx
 
 from streaming.bitstream import is_keyframe
 
@@ -80,6 +91,10 @@ class BridgeCounters:
     decoders_created: int = 0
     frames_decoded: int = 0
     frames_forwarded: int = 0
+    # the inbound fast path (event loop thread only, so no lock): frames handed on without the
+    # decoder thread, SRTP/SRTCP datagrams handled without aioice's queue
+    frames_inline: int = 0
+    datagrams_inline: int = 0
 
     def snapshot(self) -> dict[str, int]:
         with _COUNTER_LOCK:
@@ -87,6 +102,8 @@ class BridgeCounters:
                 "decoders_created": self.decoders_created,
                 "frames_decoded": self.frames_decoded,
                 "frames_forwarded": self.frames_forwarded,
+                "frames_inline": self.frames_inline,
+                "datagrams_inline": self.datagrams_inline,
             }
 
 
@@ -129,15 +146,20 @@ def forwarding_worker(
             loop.call_soon_threadsafe(output_q.put_nowait, None)
             break
         codec, encoded_frame = task
-        data = encoded_frame.data
-        packet = av.Packet(data)
-        packet.pts = encoded_frame.timestamp
-        packet.dts = encoded_frame.timestamp
-        packet.time_base = fractions.Fraction(1, codec.clockRate)
-        packet.is_keyframe = is_keyframe(codec.name, data)
-        with _COUNTER_LOCK:
-            COUNTERS.frames_forwarded += 1
-        loop.call_soon_threadsafe(output_q.put_nowait, packet)
+        loop.call_soon_threadsafe(output_q.put_nowait, forwarded_packet(codec, encoded_frame))
+
+
+def forwarded_packet(codec: RTCRtpCodecParameters, encoded_frame: JitterFrame) -> av.Packet:
+    """One reassembled frame as the encoded ``av.Packet`` the hub forwards (counted)."""
+    data = encoded_frame.data
+    packet = av.Packet(data)
+    packet.pts = encoded_frame.timestamp
+    packet.dts = encoded_frame.timestamp
+    packet.time_base = fractions.Fraction(1, codec.clockRate)
+    packet.is_keyframe = is_keyframe(codec.name, data)
+    with _COUNTER_LOCK:
+        COUNTERS.frames_forwarded += 1
+    return packet
 
 
 class ForwardingJitterBuffer(JitterBuffer):
@@ -362,8 +384,9 @@ class DirectRtpWriter:
         """The UDP transport and address of the nominated ICE pair, or None if it cannot take
         a datagram now (not connected, TURN relayed, or its buffer backed up)."""
         dtls = self._sender.transport
-        if dtls.state != "connected":
-            self.ready = dtls.state in ("new", "connecting")  # closed or failed: for good
+        state = dtls._state
+        if state is not DtlsState.CONNECTED:
+            self.ready = state in (DtlsState.NEW, DtlsState.CONNECTING)  # closed or failed: for good
             return None
         pair = dtls.transport._connection._nominated.get(1)
         if pair is None or type(pair.protocol).send_data is not _PLAIN_SEND_DATA:
@@ -437,6 +460,154 @@ def send_directly(sender: RTCRtpSender, on_ready: Callable[[], None] | None = No
     """Take over ``sender``'s RTP with a :class:`DirectRtpWriter` (before the connection starts:
     aiortc calls ``_run_rtp`` from ``send()`` once DTLS is up). ``on_ready`` runs then."""
     return DirectRtpWriter(sender, on_ready)
+
+
+# ---- inbound fast path --------------------------------------------------------------------
+
+
+class InlineForwarder:
+    """Stands in for a receiver's decoder queue (``RTCRtpReceiver.__decoder_queue``): each frame the
+    jitter buffer completes is turned into an ``av.Packet`` and put on the track's queue at once,
+    on the event loop, instead of crossing to the decoder thread and back (a futex wake, a GIL
+    hand-over and a self-pipe write per frame).
+
+    aiortc's worker thread still runs (the receiver starts and joins it): ``get`` hands it the
+    original queue, which only ever carries the ``None`` that stops it and so ends the track.
+    """
+
+    def __init__(self, original: queue.Queue[Any], output: asyncio.Queue[Any]) -> None:
+        self._original = original
+        self._output = output
+        self.sink: Callable[[av.Packet], None] | None = None  # see set_frame_sink()
+        self.frames = 0
+
+    def put(self, item: Any) -> None:
+        if item is None:
+            self._original.put(None)
+            return
+        codec, encoded_frame = item
+        self.frames += 1
+        COUNTERS.frames_inline += 1
+        packet = forwarded_packet(codec, encoded_frame)
+        if self.sink is not None:
+            self.sink(packet)
+        else:
+            self._output.put_nowait(packet)
+
+    def get(self) -> Any:
+        return self._original.get()
+
+
+_INLINE_TASKS: set[asyncio.Future[None]] = set()
+
+
+def run_now(coro: Coroutine[Any, None, None]) -> None:
+    """Run ``coro`` right now, without a task, when it never has to wait (aiortc's RTP/RTCP
+    handlers only await sends that complete at once on a UDP pair); if it does wait (a TURN
+    channel being bound), a task finishes it."""
+    try:
+        waiting = coro.send(None)
+    except StopIteration:
+        return
+    task = asyncio.ensure_future(_finish(coro, waiting))
+    _INLINE_TASKS.add(task)
+    task.add_done_callback(_INLINE_TASKS.discard)
+
+
+async def _finish(coro: Coroutine[Any, None, None], waiting: Any) -> None:
+    """What a Task does for ``coro``: resume it each time the future it yielded is done (it reads
+    the outcome itself when resumed)."""
+    try:
+        while True:
+            if waiting is None:  # a bare yield (asyncio.sleep(0))
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait((waiting,))
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+    except asyncio.CancelledError:
+        coro.close()
+        raise
+
+
+def _handle_srtp(dtls: RTCDtlsTransport, data: bytes) -> None:
+    """``RTCDtlsTransport._recv_next``'s SRTP/SRTCP branch, called synchronously."""
+    dtls._RTCDtlsTransport__rx_bytes += len(data)  # type: ignore[attr-defined]
+    dtls._RTCDtlsTransport__rx_packets += 1  # type: ignore[attr-defined]
+    COUNTERS.datagrams_inline += 1
+    try:
+        if is_rtcp(data):
+            run_now(dtls._handle_rtcp_data(dtls._rx_srtp.unprotect_rtcp(data)))
+        else:
+            arrival_time_ms = int((time.time() + NTP_UNIX_OFFSET) * 1000)  # aiortc's clock.current_ms()
+            run_now(dtls._handle_rtp_data(dtls._rx_srtp.unprotect(data), arrival_time_ms=arrival_time_ms))
+    except pylibsrtp.Error as exc:
+        log.debug("SRTP unprotect failed: %s", exc)
+    except Exception:  # aiortc's receive loop would have died here; keep serving the next packet
+        log.exception("inbound RTP/RTCP handling failed")
+
+
+def deliver_datagrams_inline(dtls: RTCDtlsTransport) -> None:
+    """Hand ``dtls``'s SRTP/SRTCP datagrams to aiortc's RTP/RTCP handlers as they arrive.
+
+    aioice tries to parse every datagram as STUN, then puts it on an ``asyncio.Queue`` that the
+    DTLS transport's receive loop (a task) awaits: a failed parse, a task wake-up and three awaited
+    layers per packet. Once DTLS is connected and SRTP keyed, a datagram whose first byte is
+    RTP/RTCP's (128-191; STUN's is 0-3, DTLS's 20-63) goes straight from the socket's protocol
+    (``StunProtocol.datagram_received``, replaced on this connection's sockets) to the handlers.
+    DTLS records (shutdown alerts, data channels), STUN and anything before keying take aioice's
+    path as before, and closing the connection still ends aiortc's loop. Sockets bound after this
+    call (call it after ``setLocalDescription``, which gathers) still skip the queue, through
+    ``Connection.data_received``.
+    """
+    connection = dtls.transport._connection
+    if "data_received" not in vars(connection):  # not yet installed (bundled transceivers share it)
+        # sockets bound later (candidates gathered after this call) skip the STUN parse only
+        connection.data_received = _srtp_first(dtls, connection.data_received)  # type: ignore[method-assign,assignment]
+    for protocol in connection._protocols:
+        if "datagram_received" not in vars(protocol):
+            protocol.datagram_received = _srtp_first(dtls, protocol.datagram_received)  # type: ignore[method-assign,assignment]
+
+
+def _srtp_first(dtls: RTCDtlsTransport, aioice_path: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    def datagram_received(data: Any, addr: Any) -> None:
+        if data and 127 < data[0] < 192 and dtls._rx_srtp is not None and dtls._state is DtlsState.CONNECTED:
+            _handle_srtp(dtls, data)
+        else:
+            aioice_path(data, addr)
+
+    return datagram_received
+
+
+def receive_directly(receiver: RTCRtpReceiver) -> InlineForwarder:
+    """Forward ``receiver``'s frames inline (:class:`InlineForwarder`) and its transport's packets
+    without aiortc's per-packet queue (:func:`deliver_datagrams_inline`).
+
+    Call after the answer (the remote track exists) and before media flows; forwarding must be
+    installed (:func:`install_forwarding`).
+    """
+    if not forwarding_installed():
+        raise RuntimeError("receive_directly() needs install_forwarding() first")
+    current = receiver._RTCRtpReceiver__decoder_queue  # type: ignore[attr-defined]
+    if isinstance(current, InlineForwarder):
+        return current
+    forwarder = InlineForwarder(current, receiver._track._queue)  # type: ignore[union-attr]
+    receiver._RTCRtpReceiver__decoder_queue = forwarder  # type: ignore[attr-defined]
+    deliver_datagrams_inline(receiver.transport)
+    return forwarder
+
+
+def set_frame_sink(receiver: Any, sink: Callable[[av.Packet], None] | None) -> bool:
+    """Have ``receiver``'s frames (if it was set up by :func:`receive_directly`) handed to ``sink``
+    as they complete, on the event loop, instead of queued for ``track.recv()`` (which then only
+    signals the end of the track). False when the receiver forwards through its track only."""
+    forwarder = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
+    if not isinstance(forwarder, InlineForwarder):
+        return False
+    forwarder.sink = sink
+    return True
 
 
 # ---- counters -----------------------------------------------------------------------------

@@ -238,6 +238,9 @@ class TrackHub:
         self._source = source
         self.stats.sources += 1
         source.task = asyncio.ensure_future(self._pump(source))
+        # frames of a receiver set up by aiortc_bridge.receive_directly() come in as they complete,
+        # without a task wake-up each; the pump then only waits for the track to end
+        aiortc_bridge.set_frame_sink(receiver, lambda packet: self._deliver_from(source, packet))
         if self.kind == "video":
             for outlet in self._outlets:
                 outlet.waiting_keyframe = True
@@ -258,6 +261,10 @@ class TrackHub:
                 self._source = None
                 for callback in list(self.on_source_ended):
                     callback(self)
+
+    def _deliver_from(self, source: _Source, packet: av.Packet) -> None:
+        if self._source is source:  # not replaced by a reconnect, hub not closed
+            self._deliver(source, packet)
 
     def _deliver(self, source: _Source, packet: av.Packet) -> None:
         now = time.monotonic()

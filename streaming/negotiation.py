@@ -102,6 +102,7 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
             track = transceiver.receiver.track
             codec = aiortc_bridge.negotiated_codec(transceiver)
             if track is not None and codec is not None:
+                aiortc_bridge.receive_directly(transceiver.receiver)  # no per-packet queue, no thread hop
                 tracks[kind] = (track, transceiver.receiver, codec)
         if not tracks:
             await _abandon(room, session, publisher)

@@ -264,3 +264,193 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
     for pull in pulls:
         pull.cancel()
     assert not writer.ready
+
+
+def test_inbound_fast_path_internals_exist():
+    """receive_directly() replays these pieces of aiortc/aioice; each must still be as read here."""
+    from aioice.ice import Connection, StunProtocol
+    from aiortc.rtcdtlstransport import RTCDtlsTransport, State
+    from aiortc.rtcicetransport import RTCIceTransport
+    from aiortc.rtcrtpreceiver import RemoteStreamTrack
+
+    # InlineForwarder stands in for the decoder queue: put() per frame, put(None) to stop, the
+    # thread reads it through get(); frames go to the track's asyncio queue.
+    receiver_init = inspect.getsource(RTCRtpReceiver.__init__)
+    assert "self.__decoder_queue: queue.Queue = queue.Queue()" in receiver_init
+    handle_rtp = inspect.getsource(RTCRtpReceiver._handle_rtp_packet)
+    assert "self.__decoder_queue.put((codec, encoded_frame))" in handle_rtp
+    assert "if encoded_frame is not None and self.__decoder_thread:" in handle_rtp
+    stop_decoder = inspect.getsource(RTCRtpReceiver._RTCRtpReceiver__stop_decoder)
+    assert "self.__decoder_queue.put(None)" in stop_decoder and "self.__decoder_thread.join()" in stop_decoder
+    receive = inspect.getsource(RTCRtpReceiver.receive)
+    assert "self.__decoder_queue," in receive and "self._track._queue," in receive
+    assert "input_q.get()" in inspect.getsource(aiortc_receiver.decoder_worker)
+    assert "self._queue: asyncio.Queue = asyncio.Queue()" in inspect.getsource(RemoteStreamTrack.__init__)
+    assert "await self._queue.get()" in inspect.getsource(RemoteStreamTrack.recv)
+    # _handle_srtp is RTCDtlsTransport._recv_next's SRTP branch.
+    recv_next = inspect.getsource(RTCDtlsTransport._recv_next)
+    for line in ("self.__rx_bytes += len(data)", "self.__rx_packets += 1",
+                 "elif first_byte > 127 and first_byte < 192 and self._rx_srtp:",
+                 "arrival_time_ms = clock.current_ms()", "if is_rtcp(data):",
+                 "data = self._rx_srtp.unprotect_rtcp(data)", "await self._handle_rtcp_data(data)",
+                 "data = self._rx_srtp.unprotect(data)",
+                 "await self._handle_rtp_data(data, arrival_time_ms=arrival_time_ms)",
+                 "except pylibsrtp.Error as exc:"):
+        assert line in recv_next, line
+    assert "self._rx_srtp = Session(rx_policy)" in inspect.getsource(RTCDtlsTransport._setup_srtp)
+    start = inspect.getsource(RTCDtlsTransport.start)
+    assert "self._setup_srtp()" in start and "self._set_state(State.CONNECTED)" in start
+    assert State.CONNECTED.name == "CONNECTED" and "self._state = state" in inspect.getsource(
+        RTCDtlsTransport._set_state)
+    assert "self._connection = gatherer._connection" in inspect.getsource(RTCIceTransport.__init__)
+    # aioice: a datagram that is not STUN goes to Connection.data_received (which queues it);
+    # the protocols of the connection are kept in _protocols.
+    received = inspect.getsource(StunProtocol.datagram_received)
+    assert "message = stun.parse_message(data)" in received
+    assert "self.receiver.data_received(data, self.local_candidate.component)" in received
+    assert "self._queue.put_nowait((data, component))" in inspect.getsource(Connection.data_received)
+    assert "self._protocols += host_protocols" in inspect.getsource(Connection.get_component_candidates)
+    # arrival time as aiortc's clock gives it (for the bitrate estimator)
+    now_ms = int((__import__("time").time() + aiortc_bridge.NTP_UNIX_OFFSET) * 1000)
+    assert abs(now_ms - __import__("aiortc.clock", fromlist=["current_ms"]).current_ms()) < 50
+
+
+async def test_run_now_runs_at_once_and_finishes_what_has_to_wait():
+    done: list[str] = []
+
+    async def immediate() -> None:
+        done.append("immediate")
+
+    async def waiting() -> None:
+        await asyncio.sleep(0.01)
+        done.append("waited")
+        await asyncio.sleep(0)
+        done.append("resumed")
+
+    async def failing_wait() -> None:
+        future = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_later(0.01, future.set_exception, ValueError("x"))
+        try:
+            await future
+        except ValueError:
+            done.append("saw error")
+
+    aiortc_bridge.run_now(immediate())
+    assert done == ["immediate"]
+    aiortc_bridge.run_now(waiting())
+    aiortc_bridge.run_now(failing_wait())
+    assert done == ["immediate"]
+    await asyncio.sleep(0.1)
+    assert done[0] == "immediate" and sorted(done[1:]) == ["resumed", "saw error", "waited"]
+    assert done.index("waited") < done.index("resumed")
+
+
+@pytest.mark.parametrize("codec", ["video/H264", "video/VP8"])
+async def test_receive_directly_forwards_inline_and_keeps_rtcp(codec):
+    """Real peers; the receiving side takes the fast path: frames (video and Opus) arrive without the
+    decoder thread or aioice's queue, and RTCP both ways still works: receiver reports and NACKs
+    reach the sender (which retransmits on RTX), sender reports reach the receiver, a PLI gets a
+    keyframe, and closing ends the tracks."""
+    from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
+
+    aiortc_bridge.install_forwarding()
+    sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        before = aiortc_bridge.COUNTERS.snapshot()
+        prefer(sender_pc.addTransceiver(StampedVideoTrack(160, 120, 30), direction="sendonly"), codec)
+        sender_pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+        received: dict[str, list[av.Packet]] = {"video": [], "audio": []}
+        ended: list[str] = []
+        forwarders: dict[str, aiortc_bridge.InlineForwarder] = {}
+        dropped: list[int] = []
+        pulls: list[asyncio.Future[None]] = []
+
+        @receiver_pc.on("track")
+        def _on_track(track):
+            async def pull():
+                try:
+                    while True:
+                        received[track.kind].append(await track.recv())
+                except MediaStreamError:
+                    ended.append(track.kind)
+
+            pulls.append(asyncio.ensure_future(pull()))
+
+        await sender_pc.setLocalDescription(await sender_pc.createOffer())
+        await receiver_pc.setRemoteDescription(sender_pc.localDescription)
+        await receiver_pc.setLocalDescription(await receiver_pc.createAnswer())
+        for transceiver in receiver_pc.getTransceivers():  # as negotiation.publish does, after the answer
+            forwarders[transceiver.kind] = aiortc_bridge.receive_directly(transceiver.receiver)
+
+        # lose one video packet on its way in (before the fast path), as a network would
+        video_receiver = receiver_pc.getTransceivers()[0].receiver
+        dtls = video_receiver.transport
+        sender = sender_pc.getTransceivers()[0].sender
+        video_ssrc = sender._ssrc.to_bytes(4, "big")
+        seen = [0]
+        for protocol in dtls.transport._connection._protocols:
+            def lossy(data, addr, inline=protocol.datagram_received):
+                if len(data) > 12 and 127 < data[0] < 192 and data[8:12] == video_ssrc:
+                    seen[0] += 1
+                    if seen[0] == 20:
+                        dropped.append(seen[0])
+                        return
+                inline(data, addr)
+
+            protocol.datagram_received = lossy
+        await sender_pc.setRemoteDescription(receiver_pc.localDescription)
+        rtx_start = sender._RTCRtpSender__rtx_sequence_number
+
+        for _ in range(200):
+            if len(received["video"]) >= 45 and len(received["audio"]) >= 50:
+                break
+            await asyncio.sleep(0.05)
+        video, audio = received["video"], received["audio"]
+        assert len(video) >= 45 and len(audio) >= 50
+        assert all(isinstance(p, av.Packet) for p in video + audio)
+        assert video[0].is_keyframe
+        assert forwarders["video"].frames >= len(video) and forwarders["audio"].frames >= len(audio)
+        after = aiortc_bridge.COUNTERS.snapshot()
+        assert after["decoders_created"] == before["decoders_created"]
+        assert after["frames_inline"] - before["frames_inline"] >= len(video) + len(audio)
+        assert after["datagrams_inline"] - before["datagrams_inline"] >= len(video) + len(audio)
+        assert dtls._RTCDtlsTransport__rx_packets >= len(video)
+
+        assert dropped == [20]
+        for _ in range(60):  # RTCP every 0.5-1.5 s each way
+            stats = await sender.getStats()
+            got_rr = any(s.type == "remote-inbound-rtp" for s in stats.values())
+            retransmitted = sender._RTCRtpSender__rtx_sequence_number != rtx_start
+            if got_rr and video_receiver._RTCRtpReceiver__lsr and retransmitted:
+                break
+            await asyncio.sleep(0.05)
+        assert got_rr, "no receiver report reached the sender"
+        assert video_receiver._RTCRtpReceiver__lsr, "no sender report reached the receiver"
+        assert retransmitted, "the lost packet was not NACKed (or not retransmitted on RTX)"
+
+        keyframes = sum(p.is_keyframe for p in video)
+        assert await aiortc_bridge.send_pli(video_receiver) == 1
+        for _ in range(40):
+            if sum(p.is_keyframe for p in received["video"]) > keyframes:
+                break
+            await asyncio.sleep(0.05)
+        assert sum(p.is_keyframe for p in received["video"]) > keyframes, "PLI got no keyframe"
+
+        sink: list[av.Packet] = []
+        assert aiortc_bridge.set_frame_sink(video_receiver, sink.append)
+        queued = len(received["video"])
+        await asyncio.sleep(0.3)
+        assert len(sink) >= 3 and len(received["video"]) <= queued + 1
+
+        await sender_pc.close()
+        await receiver_pc.close()
+        for _ in range(40):
+            if sorted(ended) == ["audio", "video"]:
+                break
+            await asyncio.sleep(0.05)
+        assert sorted(ended) == ["audio", "video"], "closing must end the tracks (decoder threads stopped)"
+    finally:
+        await sender_pc.close()
+        await receiver_pc.close()
+        aiortc_bridge.uninstall_forwarding()
