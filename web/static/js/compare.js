@@ -10,12 +10,20 @@ const cols = [...document.querySelectorAll(".compare-col")];
 const videos = [];
 
 // Synchronised playback: play/pause/seek on one player is mirrored on the others (when "sync" is on).
-let mirroring = false;
+// Echoes are told apart by state, not by a time window (a 50 ms window swallowed the last seek of a
+// timeline drag): a player already playing or paused is left alone, and a seek made here is marked so
+// its own "seeked" is not sent back.
 function mirror(source, action) {
-  if (!document.getElementById("sync").checked || mirroring) return;
-  mirroring = true;
+  if (!document.getElementById("sync").checked) return;
   for (const v of videos) if (v !== source) action(v);
-  setTimeout(() => { mirroring = false; }, 50);
+}
+function followSeek(video) {
+  const echo = video.syncTarget != null && Math.abs(video.currentTime - video.syncTarget) <= 0.5;
+  video.syncTarget = null;
+  if (echo) return;
+  mirror(video, (v) => {
+    if (Math.abs(v.currentTime - video.currentTime) > 0.5) { v.syncTarget = video.currentTime; v.currentTime = video.currentTime; }
+  });
 }
 
 for (const col of cols) {
@@ -25,9 +33,9 @@ for (const col of cols) {
   col.querySelector(".video-box").classList.remove("hidden");
   col.querySelector(".no-media").classList.add("hidden");
   videos.push(video);
-  video.addEventListener("play", () => mirror(video, (v) => v.play().catch(() => {})));
-  video.addEventListener("pause", () => mirror(video, (v) => v.pause()));
-  video.addEventListener("seeked", () => mirror(video, (v) => { if (Math.abs(v.currentTime - video.currentTime) > 0.5) v.currentTime = video.currentTime; }));
+  video.addEventListener("play", () => mirror(video, (v) => { if (v.paused) v.play().catch(() => {}); }));
+  video.addEventListener("pause", () => mirror(video, (v) => { if (!v.paused) v.pause(); }));
+  video.addEventListener("seeked", () => followSeek(video));
 }
 document.getElementById("play-both").addEventListener("click", () => {
   const start = videos[0]?.currentTime ?? 0;
