@@ -16,8 +16,11 @@ N up to 16), Debian's Janus VideoRoom (driven over its HTTP API, packets counted
 subscribers; skipped when `janus` is not installed or with --no-janus), and a direct
 publisher -> subscriber connection without any relay for latency (``added_latency_p95_ms`` =
 probe p95 through the server minus the direct p50). ``cpu_pct_per_sub`` divides by N + 1
-(the probe subscriber is also served). Publishers send no REMB-driven keyframes (see
-``streaming.peers.without_bandwidth_feedback``), so late joins measure keyframe-request forwarding.
+(the probe subscriber is also served). Before the subscribers join, the server's CPU with the
+publisher alone is measured (``ingest_cpu_pct``: receiving, and for MediaRelay decoding); the
+``marginal_*`` columns are the CPU above that level, i.e. what each extra viewer costs. Publishers
+send no REMB-driven keyframes (see ``streaming.peers.without_bandwidth_feedback``), so late joins
+measure keyframe-request forwarding.
 
 Prints a markdown table and writes bench/results/relay_fanout.json.
 """
@@ -47,6 +50,7 @@ from streaming import peers  # noqa: E402
 from tingke.signing import sign_token  # noqa: E402
 
 SECRET = "bench-secret-key"
+INGEST_WINDOW = 4.0  # seconds of publisher-only CPU measured before the subscribers join
 SERVER_NICE = 0  # --server-nice: priority of the server under test (relay, MediaRelay, Janus alike)
 
 
@@ -388,6 +392,12 @@ async def measure(mode: str, n: int, warmup: float, window: float, data_dir: Pat
                                                    width=640, height=360, fps=30, remb=False, clock=clock)
             publisher_pc = publisher.pc
         await asyncio.sleep(1.0)
+        # the publisher alone: what receiving the lesson costs before anyone watches (MediaRelay
+        # decodes here already), so the cost each extra viewer adds can be told apart from it
+        pid = proc.pid if janus else (await relay_stats(base))["pid"]
+        ingest_cpu0, ingest_t0 = cpu_seconds(pid), time.time()
+        await asyncio.sleep(INGEST_WINDOW)
+        ingest_rate = (cpu_seconds(pid) - ingest_cpu0) / (time.time() - ingest_t0)
         crowd = Crowd(n, base, room, janus)
         await crowd.start()
 
@@ -399,7 +409,6 @@ async def measure(mode: str, n: int, warmup: float, window: float, data_dir: Pat
 
         probe = await subscribe(clock)
         await asyncio.sleep(warmup)
-        pid = proc.pid if janus else (await relay_stats(base))["pid"]
         crowd.mark()
         probe_packets0 = await _received_packets([probe])
         relay_packets0 = 0 if janus else (await relay_stats(base))["packets_out"]
@@ -443,6 +452,10 @@ async def measure(mode: str, n: int, warmup: float, window: float, data_dir: Pat
             "cpu_pct_per_sub": round(100 * cpu / seconds / (n + 1), 2),
             "pkts_out_per_s": round(packets / seconds),
             "us_per_pkt": round(1e6 * cpu / packets, 1) if packets else None,
+            "ingest_cpu_pct": round(100 * ingest_rate, 1),
+            # CPU above the publisher-only level, per outbound packet and per subscriber
+            "marginal_us_per_pkt": round(1e6 * (cpu - ingest_rate * seconds) / packets, 1) if packets else None,
+            "marginal_pct_per_sub": round(100 * (cpu / seconds - ingest_rate) / (n + 1), 2),
             "sub_fps_mean": round(statistics.mean(rates), 1) if rates else 0.0,
             "sub_fps_min": round(min(rates), 1) if rates else 0.0,
             "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
@@ -484,7 +497,8 @@ async def direct_latency(seconds: float) -> list[float]:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    cols = ["mode", "n", "relay_cpu_pct", "cpu_pct_per_sub", "pkts_out_per_s", "us_per_pkt", "sub_fps_mean",
+    cols = ["mode", "n", "relay_cpu_pct", "cpu_pct_per_sub", "pkts_out_per_s", "us_per_pkt", "ingest_cpu_pct",
+            "marginal_us_per_pkt", "marginal_pct_per_sub", "sub_fps_mean",
             "sub_fps_min", "latency_p50_ms", "latency_p95_ms", "added_latency_p95_ms", "late_join_s",
             "late_connected_s", "relay_keyframe_wait_ms", "relay_decoders", "error"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -534,6 +548,9 @@ async def run(args: argparse.Namespace) -> None:
             ref = row_for(other, n)
             if fwd.get("us_per_pkt") and ref.get("us_per_pkt"):
                 summary[f"{other}_over_forward_us_per_pkt_n{n}"] = round(ref["us_per_pkt"] / fwd["us_per_pkt"], 2)
+            if fwd.get("marginal_us_per_pkt") and ref.get("marginal_us_per_pkt"):
+                summary[f"{other}_over_forward_marginal_us_per_pkt_n{n}"] = round(
+                    ref["marginal_us_per_pkt"] / fwd["marginal_us_per_pkt"], 2)
             if fwd.get("relay_cpu_pct") and ref.get("relay_cpu_pct"):
                 summary[f"{other}_over_forward_cpu_n{n}"] = round(ref["relay_cpu_pct"] / fwd["relay_cpu_pct"], 2)
     fwd_rows = [r for r in rows if r["mode"] == "forward" and "error" not in r]
