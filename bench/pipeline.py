@@ -108,9 +108,9 @@ def run_pipeline(video: Path, data: Path) -> dict[str, Any]:
         session.flush()
         job = jobs_client.queue_job(session, lesson.id, "process_lesson", asset.id)
         job_id, lesson_id = job.id, lesson.id
-    from workers.transcripts.transcribe import load_model
+    from workers.transcripts.transcribe import warm_up
 
-    load_model()  # a worker loads the model once and keeps it; a job does not pay for it
+    warm_up()  # a worker loads the model once and has decoded before; a job pays for neither
     started, cpu = time.perf_counter(), cpu_seconds()
     outcome = process_job(job_id)
     total, cpu_total = time.perf_counter() - started, cpu_seconds() - cpu
