@@ -37,6 +37,12 @@ export function errorText(err, labels = {}) {
   return key in table ? t(key, detail) : (err?.message || String(err));
 }
 
+/** The ApiError of a refused reply, from the error object of its JSON body (`data`, null when not JSON). */
+export function replyError(reply, data) {
+  const err = data?.error || {};
+  return new ApiError(reply.status, err.code || "error", err.message || reply.statusText, err);
+}
+
 /** Call the JSON API with the session cookie; state-changing calls carry X-CSRF-Token. */
 export async function api(method, url, body) {
   const headers = { Accept: "application/json" };
@@ -46,10 +52,7 @@ export async function api(method, url, body) {
                                    credentials: "same-origin" });
   if (reply.status === 204) return null;
   const data = await reply.json().catch(() => null);
-  if (!reply.ok) {
-    const err = data?.error || {};
-    throw new ApiError(reply.status, err.code || "error", err.message || reply.statusText, err);
-  }
+  if (!reply.ok) throw replyError(reply, data);
   return data;
 }
 

@@ -1,7 +1,7 @@
 // Upload a lesson recording over a weak phone connection: the resumable protocol of
 // POST /api/lessons/{id}/recording, then PATCH chunks; after a dropped chunk, ask the server
 // how much arrived and go on from there.
-import { api, ApiError, csrfHeaders, errorText, t } from "/static/js/app.js";
+import { api, ApiError, csrfHeaders, errorText, replyError, t } from "/static/js/app.js";
 
 const form = document.getElementById("upload-form");
 const bar = document.getElementById("upload-bar");
@@ -13,10 +13,7 @@ async function sendChunk(url, offset, blob) {
   const reply = await fetch(url, { method: "PATCH", credentials: "same-origin", body: blob,
     headers: { ...csrfHeaders(), "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream" } });
   const body = await reply.json().catch(() => ({}));
-  if (!reply.ok) {
-    const error = body.error || {};
-    throw new ApiError(reply.status, error.code || "error", error.message || reply.statusText, error);
-  }
+  if (!reply.ok) throw replyError(reply, body);
   return body;
 }
 

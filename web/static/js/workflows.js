@@ -1,6 +1,6 @@
 // Community workflow pages: record activities (with a file or link), upload materials, draw spot-checks,
 // verify draws, edit quota rules, assess qualifications and record re-checks. Every action is one API call.
-import { api, ApiError, errorText, t, toast } from "/static/js/app.js";
+import { api, errorText, replyError, t, toast } from "/static/js/app.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
@@ -33,10 +33,7 @@ async function uploadFile(activityId, file) {
   const reply = await fetch(`/api/activities/${activityId}/materials`, {
     method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
   });
-  if (!reply.ok) {
-    const error = (await reply.json().catch(() => null))?.error || {};
-    throw new ApiError(reply.status, error.code || "error", error.message || reply.statusText, error);
-  }
+  if (!reply.ok) throw replyError(reply, await reply.json().catch(() => null));
   return reply.json();
 }
 
