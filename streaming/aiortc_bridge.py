@@ -19,10 +19,9 @@ any of the internals below:
   ``__rtp_started``/``__rtp_exited``, the sender-report counters, ``__rtx_*``), ``_retransmit``,
   ``RTCDtlsTransport._tx_srtp`` and aioice's nominated pair: aiortc's sender loop costs a task
   wake-up per frame and an object, a serialisation and three awaited layers per packet, for
-  every subscriber (it was most of the relay's CPU). The hub packetizes each frame once
-  (:class:`PacketizedFrame`) and a :class:`DirectRtpWriter` per subscriber sends the shared
-  payloads synchronously; aiortc keeps RTCP. ``__packet_count`` also gives ``/stats`` cheap
-  counters (getStats() is a coroutine that builds a whole report).
+  every subscriber (it was most of the relay's CPU). A :class:`DirectRtpWriter` per subscriber
+  sends each publisher packet's payload synchronously under its own header; aiortc keeps RTCP.
+  ``__packet_count`` also gives ``/stats`` cheap counters (getStats() is a coroutine that builds a whole report).
 - ``aiortc.rtcrtpreceiver.JitterBuffer``: aiortc releases a video frame only when the NEXT
   frame's first packet arrives (one frame interval late) and holds four audio frames back
   (80 ms) to smooth decoding. A forwarder needs neither: :class:`ForwardingJitterBuffer` releases
@@ -37,6 +36,12 @@ any of the internals below:
   ``_handle_rtcp_data``: aiortc's RTP/RTCP handling, stats, NACKs, jitter buffer all unchanged),
   and the frames from ``RTCRtpReceiver.__decoder_queue`` (replaced) to the track's queue
   (``RemoteStreamTrack._queue``) or the hub, on the event loop.
+- Per media packet (:class:`_MediaRoute`, once the hub set a packet sink): aiortc's RTP parsing,
+  routing, depayloading and jitter buffer are skipped unless frames are wanted; the receiver's own
+  ``__remote_streams`` statistics, ``__nack_generator``, ``__remote_bitrate_estimator`` (with
+  ``__rtcp_ssrc``, ``_send_rtcp``), ``__active_ssrc``, ``__codecs``, ``__rtx_ssrc``,
+  ``_send_rtcp_nack`` and ``_enabled`` are kept up to date as ``_handle_rtp_packet`` would, and
+  ``__timestamp_mapper`` is replaced so frames keep raw RTP timestamps.
 - aioice binds host candidates with ``loop.create_datagram_endpoint(local_addr=(ip, 0))`` and has
   no port-range option; :func:`install_udp_port_range` wraps that call on the relay's loop.
 """
@@ -57,6 +62,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiortc
+import aiortc.clock as aiortc_clock
 import aiortc.codecs as aiortc_codecs
 import aiortc.rtcrtpreceiver as aiortc_receiver
 import av
@@ -66,7 +72,16 @@ from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransce
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
-from aiortc.rtp import RTP_HISTORY_SIZE, HeaderExtensions, RtpPacket, is_rtcp, wrap_rtx
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTP_HISTORY_SIZE,
+    HeaderExtensions,
+    RtcpPsfbPacket,
+    RtpPacket,
+    is_rtcp,
+    pack_remb_fci,
+    wrap_rtx,
+)
 
 from streaming.bitstream import is_keyframe
 
@@ -79,6 +94,7 @@ _STOCK_JITTER_BUFFER = aiortc_receiver.JitterBuffer
 _STOCK_GET_DECODER = aiortc_codecs.get_decoder
 _PLAIN_SEND_DATA = StunProtocol.send_data  # a host/srflx pair: send_data is a bare sendto
 _RTP_HEADER = struct.Struct("!BBHLL")
+_RTP_FIXED = struct.Struct("!BBHII")
 _EXTENSION_HEADER = struct.Struct("!HH")
 
 
@@ -95,6 +111,7 @@ class BridgeCounters:
     # decoder thread, SRTP/SRTCP datagrams handled without aioice's queue
     frames_inline: int = 0
     datagrams_inline: int = 0
+    packets_routed: int = 0  # media packets handed on as bytes, without aiortc's RTP handling
 
     def snapshot(self) -> dict[str, int]:
         with _COUNTER_LOCK:
@@ -104,6 +121,7 @@ class BridgeCounters:
                 "frames_forwarded": self.frames_forwarded,
                 "frames_inline": self.frames_inline,
                 "datagrams_inline": self.datagrams_inline,
+                "packets_routed": self.packets_routed,
             }
 
 
@@ -169,6 +187,11 @@ class ForwardingJitterBuffer(JitterBuffer):
 
     def __init__(self, capacity: int, prefetch: int = 0, is_video: bool = False) -> None:
         super().__init__(capacity=capacity, prefetch=0, is_video=is_video)
+
+    def reset(self) -> None:
+        """Forget every packet, as if new (the next packet becomes the origin)."""
+        self._packets = [None] * self._capacity
+        self._origin = None
 
     def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
         if self._origin is None:
@@ -300,28 +323,7 @@ def forwardable_codecs(kind: str) -> list[RTCRtpCodecParameters]:
     return [codec for codec in aiortc_codecs.CODECS[kind] if codec.mimeType.lower() in names]
 
 
-# ---- packetize once per frame --------------------------------------------------------------
-
-
-class PacketizedFrame:
-    """RTP payloads of one encoded frame, shared by every subscriber's sender."""
-
-    __slots__ = ("payloads", "timestamp")
-
-    def __init__(self, payloads: list[bytes], timestamp: int) -> None:
-        self.payloads = payloads
-        self.timestamp = timestamp
-
-
-class FramePacketizer:
-    """Packetizes encoded frames with aiortc's own payloader for ``codec`` (no encoding)."""
-
-    def __init__(self, codec: RTCRtpCodecParameters) -> None:
-        self._packer = aiortc_codecs.get_encoder(codec)
-
-    def packetize(self, packet: av.Packet) -> PacketizedFrame:
-        payloads, timestamp = self._packer.pack(packet)
-        return PacketizedFrame(payloads, timestamp)
+# ---- writing subscribers' RTP ------------------------------------------------------------
 
 
 RTP_VERSION_BITS = 0x80
@@ -335,9 +337,10 @@ class DirectRtpWriter:
 
     aiortc's sender loop costs a task wake-up per frame and an ``RtpPacket`` object, a header
     serialisation and three awaited layers (DTLS, ICE, aioice) per packet, for every subscriber.
-    Here the hub's shared payloads get a fixed header built with ``struct``, are protected with
-    the subscriber's SRTP session and handed to its UDP transport in one pass, without awaiting.
-    RTCP stays aiortc's: the sender's report counters are updated per frame, NACKs are answered
+    Here each publisher packet's payload gets this subscriber's header built with ``struct``
+    (its own ssrc, sequence numbers at a fixed distance from the publisher's, timestamps on the
+    hub's timeline), is protected with the subscriber's SRTP session and handed to its UDP
+    transport, without awaiting. RTCP stays aiortc's: the sender's report counters are updated, NACKs are answered
     from our own history (:meth:`retransmit`), PLIs go to the publisher (see
     :func:`redirect_keyframe_requests`).
     """
@@ -352,10 +355,15 @@ class DirectRtpWriter:
         self._mid = ""
         self._extensions: Any = None
         self._stopped: asyncio.Future[None] | None = None
+        self._offset = 0  # publisher's sequence number -> ours (see start_at)
+        self._frame_timestamp: int | None = None
+        self._rtp_timestamp = 0
+        self._first = RTP_VERSION_BITS
+        self._extension = b""
         self.ready = False
         self.packets = 0
         self.octets = 0
-        self.dropped_frames = 0
+        self.dropped_packets = 0
         sender._run_rtp = self._run  # type: ignore[method-assign]
         sender._retransmit = self.retransmit  # type: ignore[method-assign]
 
@@ -396,47 +404,50 @@ class DirectRtpWriter:
             return None
         return transport, pair.remote_addr
 
-    def write(self, frame: PacketizedFrame) -> bool:
-        """Send one frame's packets; False (nothing sent) when the subscriber cannot take it."""
+    def start_at(self, sequence: int) -> None:
+        """Give the publisher's packet ``sequence`` (the first packet of a keyframe, where this
+        subscriber starts or resumes) our next sequence number. Later packets keep their distance
+        to it, so a packet lost upstream stays a gap the subscriber can NACK and a retransmission
+        that arrives late fills it."""
+        self._offset = (self._sequence - sequence) & 0xFFFF
+
+    def write(self, sequence: int, timestamp: int, marker: bool, payload: bytes, padded: bool) -> bool:
+        """Send one packet of the publisher's (``timestamp`` on the hub's timeline); False (nothing
+        sent) when the subscriber cannot take it."""
         if not self.ready:
             return False
         target = self._socket()
         if target is None:
-            self.dropped_frames += 1
+            self.dropped_packets += 1
             return False
         transport, address = target
-        now = time.time() + NTP_UNIX_OFFSET
-        ntp = int(now * 4294967296.0)
-        header_extensions = HeaderExtensions(mid=self._mid, abs_send_time=(ntp >> 14) & 0x00FFFFFF)
-        profile, value = self._extensions.set(header_extensions)
-        first = RTP_VERSION_BITS
-        extension = b""
-        if value:
-            first |= RTP_EXTENSION_BIT
-            extension = _EXTENSION_HEADER.pack(profile, len(value) >> 2) + value
-        timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
-        ssrc = self._sender._ssrc
-        protect = self._sender.transport._tx_srtp.protect
-        sequence = self._sequence
-        history = self._history
-        last = len(frame.payloads) - 1
-        octets = 0
-        for index, payload in enumerate(frame.payloads):
-            marker = 0x80 if index == last else 0
-            data = _RTP_HEADER.pack(first, marker | self._payload_type, sequence, timestamp, ssrc) + extension + payload
-            history[sequence % RTP_HISTORY_SIZE] = data
-            transport.sendto(protect(data), address)
-            sequence = (sequence + 1) & 0xFFFF
-            octets += len(payload)
-        self._sequence = sequence
-        self.packets += last + 1
-        self.octets += octets
+        if timestamp != self._frame_timestamp:
+            self._new_frame(timestamp)
         sender = self._sender
-        sender._RTCRtpSender__ntp_timestamp = ntp  # type: ignore[attr-defined]  # for sender reports
-        sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined]
-        sender._RTCRtpSender__packet_count = self.packets  # type: ignore[attr-defined]
+        out = (sequence + self._offset) & 0xFFFF
+        data = _RTP_HEADER.pack(self._first | (0x20 if padded else 0), (0x80 if marker else 0) | self._payload_type,
+                                out, self._rtp_timestamp, sender._ssrc) + self._extension + payload
+        self._history[out % RTP_HISTORY_SIZE] = data
+        transport.sendto(sender.transport._tx_srtp.protect(data), address)
+        if (out - self._sequence) & 0xFFFF < 0x8000:  # not a late retransmission
+            self._sequence = (out + 1) & 0xFFFF
+        self.packets += 1
+        self.octets += len(payload)
+        sender._RTCRtpSender__packet_count = self.packets  # type: ignore[attr-defined]  # for sender reports
         sender._RTCRtpSender__octet_count = self.octets  # type: ignore[attr-defined]
         return True
+
+    def _new_frame(self, timestamp: int) -> None:
+        """Header fields shared by a frame's packets: RTP timestamp, mid and abs-send-time."""
+        ntp = int((time.time() + NTP_UNIX_OFFSET) * 4294967296.0)
+        profile, value = self._extensions.set(HeaderExtensions(mid=self._mid, abs_send_time=(ntp >> 14) & 0x00FFFFFF))
+        self._first = RTP_VERSION_BITS | (RTP_EXTENSION_BIT if value else 0)
+        self._extension = _EXTENSION_HEADER.pack(profile, len(value) >> 2) + value if value else b""
+        self._frame_timestamp = timestamp
+        self._rtp_timestamp = (self._timestamp_origin + timestamp) & 0xFFFFFFFF
+        sender = self._sender
+        sender._RTCRtpSender__ntp_timestamp = ntp  # type: ignore[attr-defined]
+        sender._RTCRtpSender__rtp_timestamp = self._rtp_timestamp  # type: ignore[attr-defined]
 
     async def retransmit(self, sequence_number: int) -> None:
         """Answer a NACK from the history, on the RTX stream when one was negotiated."""
@@ -479,6 +490,8 @@ class InlineForwarder:
         self._original = original
         self._output = output
         self.sink: Callable[[av.Packet], None] | None = None  # see set_frame_sink()
+        self.packet_sink: PacketSink | None = None  # see set_packet_sink()
+        self.frames_wanted = True  # see want_frames()
         self.frames = 0
 
     def put(self, item: Any) -> None:
@@ -532,17 +545,208 @@ async def _finish(coro: Coroutine[Any, None, None], waiting: Any) -> None:
         raise
 
 
-def _handle_srtp(dtls: RTCDtlsTransport, data: bytes) -> None:
-    """``RTCDtlsTransport._recv_next``'s SRTP/SRTCP branch, called synchronously."""
+PacketSink = Callable[[int, int, bool, bytes, bool], None]
+"""Receives each inbound media packet: (sequence number, RTP timestamp, marker, payload with any
+padding, padding bit). RTX retransmissions arrive unwrapped, with the original sequence number."""
+
+
+class _SequenceAndTimestamp:
+    """What aiortc's ``StreamStatistics.add`` and ``NackGenerator.add`` read of a packet."""
+
+    __slots__ = ("sequence_number", "timestamp")
+
+    def __init__(self, sequence_number: int, timestamp: int) -> None:
+        self.sequence_number = sequence_number
+        self.timestamp = timestamp
+
+
+def _payload_offset(plain: bytes, first_byte: int) -> int:
+    """Where the payload of an RTP packet starts (after CSRCs and header extension)."""
+    offset = 12 + 4 * (first_byte & 0x0F)
+    if first_byte & RTP_EXTENSION_BIT:
+        offset += 4 + 4 * int.from_bytes(plain[offset + 2:offset + 4], "big")
+    return offset
+
+
+def _abs_send_time(plain: bytes, first_byte: int, extension_id: int) -> int | None:
+    """The abs-send-time value of a one-byte-header extension block (RFC 8285), if present."""
+    if not first_byte & RTP_EXTENSION_BIT or not extension_id:
+        return None
+    start = 12 + 4 * (first_byte & 0x0F)
+    if plain[start:start + 2] != b"\xbe\xde":
+        return None
+    index = start + 4
+    end = min(index + 4 * int.from_bytes(plain[start + 2:start + 4], "big"), len(plain))
+    while index < end:
+        element = plain[index]
+        if element == 0:  # padding byte
+            index += 1
+            continue
+        length = (element & 0x0F) + 1
+        if element >> 4 == extension_id and length == 3:
+            return int.from_bytes(plain[index + 1:index + 4], "big")
+        index += 1 + length
+    return None
+
+
+class _MediaRoute:
+    """The inbound path of one publisher ssrc (a media stream or its RTX stream) once a packet sink
+    is set on its receiver (:func:`set_packet_sink`).
+
+    While nobody needs whole frames, a media packet only updates aiortc's own receive statistics
+    (for receiver reports), NACK generator and bitrate estimator of that receiver, and goes to the
+    sink as bytes (RTX unwrapped): no ``RtpPacket``, no depayloading, no jitter buffer, no frame.
+    When frames are wanted (a recording, the live HLS), aiortc's whole ``_handle_rtp_packet`` runs
+    as before, and the sink still gets the packet.
+    """
+
+    __slots__ = (
+        "abs_send_time_id",
+        "active",
+        "dtls",
+        "estimator",
+        "forwarder",
+        "nack",
+        "payload_type",
+        "receiver",
+        "rtx",
+        "ssrc",
+        "stats",
+    )
+
+    def __init__(self, receiver: RTCRtpReceiver, forwarder: InlineForwarder, ssrc: int,
+                 payload_type: int, rtx: bool) -> None:
+        self.receiver = receiver
+        self.forwarder = forwarder
+        self.dtls = receiver.transport
+        self.ssrc = ssrc
+        self.payload_type = payload_type
+        self.rtx = rtx
+        codec = receiver._RTCRtpReceiver__codecs[payload_type]  # type: ignore[attr-defined]
+        streams = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
+        self.stats = streams.setdefault(ssrc, aiortc_receiver.StreamStatistics(codec.clockRate))
+        self.nack = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
+        self.estimator = receiver._RTCRtpReceiver__remote_bitrate_estimator  # type: ignore[attr-defined]
+        ids = self.dtls._rtp_header_extensions_map._HeaderExtensionsMap__ids  # type: ignore[attr-defined]
+        self.abs_send_time_id = ids.abs_send_time or 0
+        self.active: dict[int, Any] = receiver._RTCRtpReceiver__active_ssrc  # type: ignore[attr-defined]
+
+    @classmethod
+    def discover(cls, receiver: Any, packet: RtpPacket) -> _MediaRoute | None:
+        forwarder = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
+        if not isinstance(forwarder, InlineForwarder) or forwarder.packet_sink is None:
+            return None
+        codec = receiver._RTCRtpReceiver__codecs.get(packet.payload_type)
+        if codec is None:
+            return None
+        rtx = aiortc_codecs.is_rtx(codec)
+        if rtx and packet.ssrc not in receiver._RTCRtpReceiver__rtx_ssrc:
+            return None
+        return cls(receiver, forwarder, packet.ssrc, packet.payload_type, rtx)
+
+    def handle(self, plain: bytes) -> None:
+        first, second, sequence, timestamp, _ = _RTP_FIXED.unpack_from(plain)
+        forwarder = self.forwarder
+        sink = forwarder.packet_sink
+        if sink is None or forwarder.frames_wanted or second & 0x7F != self.payload_type:
+            self._through_aiortc(plain, first, second, sequence, timestamp, sink)
+            return
+        receiver = self.receiver
+        if not receiver._enabled:
+            return
+        offset = _payload_offset(plain, first)
+        if offset > len(plain):
+            return
+        if self.estimator is not None and self.abs_send_time_id:
+            self._estimate_bitrate(plain, first, offset)
+        probe = _SequenceAndTimestamp(sequence, timestamp)
+        self.stats.add(probe)  # of this stream (the RTX stream has its own, as in aiortc)
+        padded = bool(first & 0x20)
+        if self.rtx:  # RFC 4588: the original sequence number, then the original payload
+            if len(plain) - offset - (plain[-1] if padded else 0) < 2:
+                return  # padding only (bandwidth probing), not a retransmission
+            probe.sequence_number = sequence = int.from_bytes(plain[offset:offset + 2], "big")
+            offset += 2
+        nack = self.nack
+        if nack is not None and nack.add(probe):
+            run_now(receiver._send_rtcp_nack(self.ssrc, sorted(nack.missing)))
+        if second & 0x80 or not sequence & 0x1F:  # once a frame (audio: every 32 packets) is enough
+            self.active[self.ssrc] = aiortc_clock.current_datetime()
+        sink(sequence, timestamp, bool(second & 0x80), plain[offset:], padded)
+
+    def _through_aiortc(self, plain: bytes, first: int, second: int, sequence: int, timestamp: int,
+                        sink: PacketSink | None) -> None:
+        try:
+            packet = RtpPacket.parse(plain, self.dtls._rtp_header_extensions_map)
+        except ValueError:
+            return
+        run_now(self.receiver._handle_rtp_packet(packet, arrival_time_ms=_arrival_ms()))
+        if sink is None or not self.receiver._enabled or second & 0x7F != self.payload_type:
+            return
+        payload = plain[_payload_offset(plain, first):]
+        padded = bool(first & 0x20)
+        if self.rtx:  # RFC 4588: the original sequence number, then the original payload
+            media = len(payload) - (payload[-1] if padded and payload else 0)
+            if media < 2:
+                return  # padding only (bandwidth probing), not a retransmission
+            sequence = int.from_bytes(payload[:2], "big")
+            payload = payload[2:]
+        sink(sequence, timestamp, bool(second & 0x80), payload, padded)
+
+    def _estimate_bitrate(self, plain: bytes, first: int, offset: int) -> None:
+        """aiortc's receiver-side bandwidth estimate (REMB), fed as ``_handle_rtp_packet`` feeds it."""
+        abs_send_time = _abs_send_time(plain, first, self.abs_send_time_id)
+        if abs_send_time is None:
+            return
+        assert self.estimator is not None
+        remb = self.estimator.add(abs_send_time=abs_send_time, arrival_time_ms=_arrival_ms(),
+                                  payload_size=len(plain) - offset, ssrc=self.ssrc)
+        rtcp_ssrc = self.receiver._RTCRtpReceiver__rtcp_ssrc  # type: ignore[attr-defined]
+        if rtcp_ssrc is not None and remb is not None:
+            feedback = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0, fci=pack_remb_fci(*remb))
+            run_now(self.receiver._send_rtcp(feedback))
+
+
+def _arrival_ms() -> int:
+    return int((time.time() + NTP_UNIX_OFFSET) * 1000)  # aiortc's clock.current_ms()
+
+
+def _routes_of(dtls: RTCDtlsTransport) -> dict[bytes, _MediaRoute]:
+    routes: dict[bytes, _MediaRoute] = vars(dtls).setdefault("_tingke_media_routes", {})
+    return routes
+
+
+def _handle_srtp(dtls: RTCDtlsTransport, data: bytes, routes: dict[bytes, _MediaRoute]) -> None:
+    """``RTCDtlsTransport._recv_next``'s SRTP/SRTCP branch, called synchronously; media packets of
+    an ssrc with a route skip aiortc's parsing and routing (see :class:`_MediaRoute`)."""
     dtls._RTCDtlsTransport__rx_bytes += len(data)  # type: ignore[attr-defined]
     dtls._RTCDtlsTransport__rx_packets += 1  # type: ignore[attr-defined]
     COUNTERS.datagrams_inline += 1
     try:
         if is_rtcp(data):
             run_now(dtls._handle_rtcp_data(dtls._rx_srtp.unprotect_rtcp(data)))
+            return
+        plain = dtls._rx_srtp.unprotect(data)
+        if len(plain) < 12:
+            return
+        route = routes.get(plain[8:12])
+        if route is not None:
+            COUNTERS.packets_routed += 1
+            route.handle(plain)
+            return
+        try:
+            packet = RtpPacket.parse(plain, dtls._rtp_header_extensions_map)
+        except ValueError:
+            return
+        receiver = dtls._rtp_router.route_rtp(packet)
+        if receiver is None:
+            return
+        route = _MediaRoute.discover(receiver, packet)
+        if route is not None:
+            routes[plain[8:12]] = route
+            route.handle(plain)
         else:
-            arrival_time_ms = int((time.time() + NTP_UNIX_OFFSET) * 1000)  # aiortc's clock.current_ms()
-            run_now(dtls._handle_rtp_data(dtls._rx_srtp.unprotect(data), arrival_time_ms=arrival_time_ms))
+            run_now(receiver._handle_rtp_packet(packet, arrival_time_ms=_arrival_ms()))
     except pylibsrtp.Error as exc:
         log.debug("SRTP unprotect failed: %s", exc)
     except Exception:  # aiortc's receive loop would have died here; keep serving the next packet
@@ -563,18 +767,20 @@ def deliver_datagrams_inline(dtls: RTCDtlsTransport) -> None:
     ``Connection.data_received``.
     """
     connection = dtls.transport._connection
+    routes = _routes_of(dtls)
     if "data_received" not in vars(connection):  # not yet installed (bundled transceivers share it)
         # sockets bound later (candidates gathered after this call) skip the STUN parse only
-        connection.data_received = _srtp_first(dtls, connection.data_received)  # type: ignore[method-assign,assignment]
+        connection.data_received = _srtp_first(dtls, routes, connection.data_received)  # type: ignore[method-assign,assignment]
     for protocol in connection._protocols:
         if "datagram_received" not in vars(protocol):
-            protocol.datagram_received = _srtp_first(dtls, protocol.datagram_received)  # type: ignore[method-assign,assignment]
+            protocol.datagram_received = _srtp_first(dtls, routes, protocol.datagram_received)  # type: ignore[method-assign,assignment]
 
 
-def _srtp_first(dtls: RTCDtlsTransport, aioice_path: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+def _srtp_first(dtls: RTCDtlsTransport, routes: dict[bytes, _MediaRoute],
+                aioice_path: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
     def datagram_received(data: Any, addr: Any) -> None:
         if data and 127 < data[0] < 192 and dtls._rx_srtp is not None and dtls._state is DtlsState.CONNECTED:
-            _handle_srtp(dtls, data)
+            _handle_srtp(dtls, data, routes)
         else:
             aioice_path(data, addr)
 
@@ -609,6 +815,37 @@ def set_frame_sink(receiver: Any, sink: Callable[[av.Packet], None] | None) -> b
     forwarder.sink = sink
     return True
 
+
+class _RawTimestamps:
+    """Stands in for a receiver's ``TimestampMapper``: frames keep the RTP timestamps their packets
+    carried, so the hub maps packets and frames onto one timeline itself."""
+
+    def map(self, timestamp: int) -> int:
+        return timestamp
+
+
+def set_packet_sink(receiver: Any, sink: PacketSink | None) -> bool:
+    """Hand each media packet ``receiver`` gets (if it was set up by :func:`receive_directly`) to
+    ``sink`` as it arrives (see :data:`PacketSink`); from then on its frames, if wanted, carry raw
+    RTP timestamps as pts. False when the receiver forwards through its track only."""
+    forwarder = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
+    if not isinstance(forwarder, InlineForwarder):
+        return False
+    forwarder.packet_sink = sink
+    receiver._RTCRtpReceiver__timestamp_mapper = _RawTimestamps()
+    return True
+
+
+def want_frames(receiver: Any, wanted: bool) -> None:
+    """Whether ``receiver``'s packets must also be reassembled into frames (for the recorder and the
+    live HLS); without, packets with a sink skip aiortc's jitter buffer and depayloading."""
+    forwarder = getattr(receiver, "_RTCRtpReceiver__decoder_queue", None)
+    if not isinstance(forwarder, InlineForwarder) or forwarder.frames_wanted == wanted:
+        return
+    forwarder.frames_wanted = wanted
+    jitter_buffer = receiver._RTCRtpReceiver__jitter_buffer
+    if wanted and isinstance(jitter_buffer, ForwardingJitterBuffer):
+        jitter_buffer.reset()  # whatever it holds is from before the pause
 
 # ---- counters -----------------------------------------------------------------------------
 

@@ -9,16 +9,19 @@ Every consumer reads through an :class:`Outlet`: a bounded queue of its own. A c
 falls behind overflows only its own queue, which is then emptied and waits for a keyframe, so
 a slow subscriber never stalls the others and never grows memory.
 
-Subscribers (WebRTC peers) skip the queue: their outlet holds a
-:class:`~streaming.aiortc_bridge.DirectRtpWriter`, and the hub writes each frame's shared RTP
-payloads straight to their sockets as the frame arrives. There the bound is the socket
-transport's buffer: a subscriber whose buffer is backed up loses frames and resumes at a
-keyframe, like an overflowing queue.
+Subscribers (WebRTC peers) skip the queue and frames altogether: their outlet holds a
+:class:`~streaming.aiortc_bridge.DirectRtpWriter`, and the hub writes each packet the publisher
+sends straight to their sockets as it arrives (as an SFU such as Janus does; see
+:func:`~streaming.aiortc_bridge.set_packet_sink`), starting each subscriber at the first packet
+of a keyframe. There the bound is the socket transport's buffer: a subscriber whose buffer is
+backed up loses packets and resumes at a keyframe, like an overflowing queue. Frames are
+reassembled only while a frame consumer (recorder, live HLS) listens.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -31,6 +34,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from streaming import aiortc_bridge
+from streaming.bitstream import rtp_starts_keyframe
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +63,9 @@ class HubStats:
 class Outlet:
     """One consumer's bounded queue, with keyframe gating for video.
 
-    A ``packetized`` outlet (a subscriber's sender) receives the hub's shared RTP payloads
-    (:class:`~streaming.aiortc_bridge.PacketizedFrame`) instead of the ``av.Packet``.
+    A ``packetized`` outlet (a subscriber's sender) gets the publisher's RTP packets through its
+    :class:`~streaming.aiortc_bridge.DirectRtpWriter` (:meth:`offer_packet`) instead of frames;
+    it (re)starts at a keyframe for video and at any packet for audio, so it always waits first.
     """
 
     def __init__(self, hub: TrackHub, maxsize: int, packetized: bool = False) -> None:
@@ -68,38 +73,22 @@ class Outlet:
         self.packetized = packetized
         self.writer: aiortc_bridge.DirectRtpWriter | None = None
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
-        self.waiting_keyframe = hub.kind == "video"
+        self.waiting_keyframe = hub.kind == "video" or packetized
         self.closed = False
         self.delivered = 0
         self.created = time.monotonic()
         self.first_delivery: float | None = None
 
-    def offer(self, packet: av.Packet, item: Any) -> None:
-        """Queue ``item`` (``packet`` or its packetized form) unless gated or overflowing."""
+    def offer(self, packet: av.Packet) -> None:
+        """Queue ``packet`` (one frame) unless gated or overflowing."""
         if self.closed:
             return
-        writer = self.writer
-        if writer is not None and not writer.ready:
-            return  # not connected yet: gating starts when it is
         if self.waiting_keyframe:
             if not packet.is_keyframe:
                 self.hub.stats.gated_drops += 1
                 self.hub.request_keyframe()
                 return
             self.waiting_keyframe = False
-        if writer is not None:
-            try:
-                sent = writer.write(item)
-            except Exception:  # one broken subscriber must not stop the hub's delivery to the rest
-                log.exception("subscriber of %s/%s failed; dropping it", self.hub.label, self.hub.kind)
-                self.close()
-                return
-            if sent:
-                self._delivered()
-            elif self.hub.kind == "video":
-                self.hub.stats.overflow_resets += 1
-                self.waiting_keyframe = True  # frames were lost: resume at a keyframe
-            return
         if self.queue.full():
             # This consumer fell ~3 s behind: drop its backlog, resync on the next keyframe.
             self.hub.stats.overflow_resets += 1
@@ -108,8 +97,35 @@ class Outlet:
                 self.waiting_keyframe = True
                 self.hub.request_keyframe()
                 return
-        self.queue.put_nowait(item)
+        self.queue.put_nowait(packet)
         self._delivered()
+
+    def offer_packet(self, sequence: int, timestamp: int, marker: bool, payload: bytes, padded: bool,
+                     frame_start: bool, keyframe: bool) -> None:
+        """Write one publisher packet to this subscriber (``timestamp`` on the hub's timeline)."""
+        writer = self.writer
+        if self.closed or writer is None or not writer.ready:
+            return  # not connected yet: gating starts when it is
+        if self.waiting_keyframe:
+            if not keyframe:
+                if frame_start:
+                    self.hub.stats.gated_drops += 1
+                    self.hub.request_keyframe()
+                return
+            self.waiting_keyframe = False
+            writer.start_at(sequence)
+        try:
+            sent = writer.write(sequence, timestamp, marker, payload, padded)
+        except Exception:  # one broken subscriber must not stop the hub's delivery to the rest
+            log.exception("subscriber of %s/%s failed; dropping it", self.hub.label, self.hub.kind)
+            self.close()
+            return
+        if sent:
+            if frame_start:
+                self._delivered()
+        else:
+            self.hub.stats.overflow_resets += frame_start
+            self.waiting_keyframe = True  # packets were lost: resume at a keyframe (audio: at once)
 
     def _delivered(self) -> None:
         self.delivered += 1
@@ -140,8 +156,8 @@ class Outlet:
 
 class ForwardedTrack(MediaStreamTrack):
     """The track a subscriber's RTCRtpSender reads: encoded ``av.Packet`` objects, which aiortc's
-    sender packs without encoding, or (``packetized``) the hub's shared RTP payloads for a sender
-    prepared with :func:`streaming.aiortc_bridge.share_packetization`."""
+    sender packs without encoding, or (``packetized``) nothing at all: the hub writes the
+    publisher's packets to the sender's connection (:meth:`send_directly`)."""
 
     def __init__(self, hub: TrackHub, packetized: bool = False) -> None:
         super().__init__()
@@ -200,6 +216,18 @@ class _Source:
     receiver: RTCRtpReceiver
     offset: int | None = None  # added to the source's pts to continue the hub's timeline
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    # packets (and frames) of a routed source carry raw 32-bit RTP timestamps, unwrapped here
+    # from the newest packet's: (raw, unwrapped, counting from 0 at the first packet)
+    routed: bool = False
+    newest_raw: int | None = None
+    newest: int = 0
+
+    def unwrap(self, raw: int) -> int:
+        """``raw`` as a distance on the source's own timeline (wraps and reordering included)."""
+        if self.newest_raw is None:
+            return 0
+        delta = (raw - self.newest_raw) & 0xFFFFFFFF
+        return self.newest + (delta - 0x100000000 if delta & 0x80000000 else delta)
 
 
 class TrackHub:
@@ -210,11 +238,12 @@ class TrackHub:
         self.kind = kind
         self.codec = codec
         self.clock_rate = codec.clockRate
-        self._packetizer = aiortc_bridge.FramePacketizer(codec)  # once per frame for all subscribers
+        self._codec_name = codec.mimeType.split("/")[-1]
         self.stats = HubStats()
         self.origin: float | None = None  # monotonic time of pts 0 on the hub's timeline
         self.on_source_ended: list[Callable[[TrackHub], None]] = []
         self._outlets: set[Outlet] = set()
+        self._writers: list[Outlet] = []  # the packetized outlets, in the order packets reach them
         self._source: _Source | None = None
         self._last_pts: int | None = None
         self._last_arrival = 0.0
@@ -238,11 +267,14 @@ class TrackHub:
         self._source = source
         self.stats.sources += 1
         source.task = asyncio.ensure_future(self._pump(source))
-        # frames of a receiver set up by aiortc_bridge.receive_directly() come in as they complete,
-        # without a task wake-up each; the pump then only waits for the track to end
+        # a receiver set up by aiortc_bridge.receive_directly() hands over each packet as it arrives
+        # and, while someone wants them, frames as they complete, without a task wake-up each; the
+        # pump then only waits for the track to end
+        source.routed = aiortc_bridge.set_packet_sink(receiver, functools.partial(self._packet_from, source))
         aiortc_bridge.set_frame_sink(receiver, lambda packet: self._deliver_from(source, packet))
-        if self.kind == "video":
-            for outlet in self._outlets:
+        self._update_frames_wanted()
+        for outlet in self._outlets:
+            if self.kind == "video" or outlet.packetized:
                 outlet.waiting_keyframe = True
 
     async def _pump(self, source: _Source) -> None:
@@ -262,40 +294,74 @@ class TrackHub:
                 for callback in list(self.on_source_ended):
                     callback(self)
 
+    def _packet_from(self, source: _Source, sequence: int, timestamp: int, marker: bool, payload: bytes,
+                     padded: bool) -> None:
+        """One publisher packet (raw RTP timestamp): to every subscriber, as it arrives."""
+        if self._source is not source:  # replaced by a reconnect, or the hub closed
+            return
+        if source.newest_raw is None:
+            stamp, frame_start = 0, True
+        else:
+            stamp = source.unwrap(timestamp)
+            frame_start = stamp > source.newest
+        if frame_start:
+            source.newest_raw, source.newest = timestamp, stamp
+        out = self._on_timeline(source, stamp, frame_start)
+        keyframe = False
+        if frame_start:
+            self.stats.frames_in += 1
+            if self.kind != "video":
+                keyframe = True
+            elif rtp_starts_keyframe(self._codec_name, payload[:len(payload) - payload[-1]] if padded else payload):
+                keyframe = True
+                self._keyframe_arrived()
+        for outlet in self._writers:
+            outlet.offer_packet(sequence, out, marker, payload, padded, frame_start, keyframe)
+
+    def _on_timeline(self, source: _Source, stamp: int, newest: bool) -> int:
+        """``stamp`` (on the source's own timeline) on the hub's. A new source is placed at 0 if it
+        is the first, else after the gap since the last one was heard (a reconnecting publisher);
+        the newest frame moves the hub's clock."""
+        now = time.monotonic()
+        if source.offset is None:
+            if self._last_pts is None:
+                source.offset = -stamp
+                self.origin = now
+            else:
+                gap_ticks = int((now - self._last_arrival) * self.clock_rate)
+                source.offset = self._last_pts + max(gap_ticks, 1) - stamp
+        out = stamp + source.offset
+        self._last_arrival = now
+        if newest:
+            self._last_pts = out
+        return out
+
+    def _keyframe_arrived(self) -> None:
+        self.stats.keyframes_in += 1
+        self._pli_answered = True
+        if self._pli_pending is not None:  # a request waiting for its slot is answered already
+            self._pli_pending.cancel()
+            self._pli_pending = None
+
     def _deliver_from(self, source: _Source, packet: av.Packet) -> None:
         if self._source is source:  # not replaced by a reconnect, hub not closed
             self._deliver(source, packet)
 
     def _deliver(self, source: _Source, packet: av.Packet) -> None:
-        now = time.monotonic()
+        """One frame, to the frame consumers (the subscribers get packets: :meth:`_packet_from`)."""
         pts = int(packet.pts or 0)
-        if source.offset is None:
-            if self._last_pts is None:
-                source.offset = -pts
-                self.origin = now
-            else:
-                gap_ticks = int((now - self._last_arrival) * self.clock_rate)
-                source.offset = self._last_pts + max(gap_ticks, 1) - pts
-        out_pts = pts + source.offset
+        if source.routed:  # counted and placed on the timeline by its packets already
+            out_pts = source.unwrap(pts) + (source.offset or 0)
+        else:
+            out_pts = self._on_timeline(source, pts, True)
+            self.stats.frames_in += 1
+            if packet.is_keyframe and self.kind == "video":
+                self._keyframe_arrived()
         packet.pts = out_pts
         packet.dts = out_pts
-        self._last_pts = out_pts
-        self._last_arrival = now
-        self.stats.frames_in += 1
-        if packet.is_keyframe and self.kind == "video":
-            self.stats.keyframes_in += 1
-            self._pli_answered = True
-            if self._pli_pending is not None:  # a request waiting for its slot is answered already
-                self._pli_pending.cancel()
-                self._pli_pending = None
-        packetized = None
         for outlet in list(self._outlets):
-            if outlet.packetized:
-                if packetized is None:
-                    packetized = self._packetizer.packetize(packet)
-                outlet.offer(packet, packetized)
-            else:
-                outlet.offer(packet, packet)
+            if not outlet.packetized:
+                outlet.offer(packet)
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe (see PLI_RETRY_INTERVAL); a request that comes too soon
@@ -329,12 +395,26 @@ class TrackHub:
             outlet.close()
             return outlet
         self._outlets.add(outlet)
+        if packetized:
+            self._writers.append(outlet)
+        else:
+            self._update_frames_wanted()
         if outlet.waiting_keyframe:
             self.request_keyframe()
         return outlet
 
     def remove_outlet(self, outlet: Outlet) -> None:
         self._outlets.discard(outlet)
+        if outlet in self._writers:
+            self._writers.remove(outlet)
+        else:
+            self._update_frames_wanted()
+
+    def _update_frames_wanted(self) -> None:
+        """Reassemble frames only while a frame consumer listens (see aiortc_bridge.want_frames)."""
+        if self._source is not None:
+            wanted = any(not outlet.packetized for outlet in self._outlets)
+            aiortc_bridge.want_frames(self._source.receiver, wanted)
 
     def subscribe(self, packetized: bool = False) -> ForwardedTrack:
         """A new track for a subscriber's sender (``packetized``: see :class:`ForwardedTrack`)."""

@@ -52,6 +52,16 @@ def live_site_without_hls(env: Path, sqlite_db: str, monkeypatch: pytest.MonkeyP
     process.stop()
 
 
+@pytest.fixture
+def live_site_forwarding_only(env: Path, sqlite_db: str, monkeypatch: pytest.MonkeyPatch,
+                              server: str) -> Iterator[tuple[str, RelayProcess]]:
+    """The same without recording (so without HLS): nothing wants whole frames, and the relay
+    forwards the browsers' packets without reassembling them."""
+    process = _relay_for_app(env, sqlite_db, monkeypatch, live_record="false")
+    yield server, process
+    process.stop()
+
+
 def lesson_id(db_url: str, title: str) -> int:
     with session_scope(db_url) as session:
         found = session.scalar(select(Lesson.id).where(Lesson.title == title))

@@ -234,14 +234,23 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
     codec = aiortc_bridge.negotiated_codec(transceiver)
     assert codec is not None
     encoder = aiortc_codecs.get_encoder(codec)
+    upstream = 65530  # the publisher's sequence numbers (wrapping), mapped by start_at()
+    writer.start_at(upstream)
+    first_sequence = writer._sequence
     for index in range(45):
         picture = av.VideoFrame(320, 240, "yuv420p")
         for plane in picture.planes:
             plane.update(bytes([(index * 5) % 256]) * plane.buffer_size)
         picture.pts, picture.time_base = index * 3000, aiortc_codecs.vpx.VIDEO_TIME_BASE
         payloads, timestamp = encoder.encode(picture, force_keyframe=index == 0)
-        assert writer.write(aiortc_bridge.PacketizedFrame(payloads, timestamp))
+        numbered = [((upstream + n) & 0xFFFF, payload) for n, payload in enumerate(payloads)]
+        upstream = (upstream + len(payloads)) & 0xFFFF
+        if index == 10 and len(numbered) > 1:  # a packet arrives late (after the rest of its frame)
+            numbered.append(numbered.pop(0))
+        for sequence, payload in numbered:
+            assert writer.write(sequence, timestamp, payload is payloads[-1], payload, False)
         await asyncio.sleep(1 / 30)
+    assert writer._sequence == (first_sequence + writer.packets) & 0xFFFF  # the late one filled its gap
     for _ in range(100):
         if len(frames) >= 40:
             break
@@ -450,6 +459,138 @@ async def test_receive_directly_forwards_inline_and_keeps_rtcp(codec):
                 break
             await asyncio.sleep(0.05)
         assert sorted(ended) == ["audio", "video"], "closing must end the tracks (decoder threads stopped)"
+    finally:
+        await sender_pc.close()
+        await receiver_pc.close()
+        aiortc_bridge.uninstall_forwarding()
+
+
+def test_packet_route_internals_exist():
+    """_MediaRoute keeps what RTCRtpReceiver._handle_rtp_packet does per packet; each piece must still be
+    as read here, and aiortc's statistics and NACK generator must read nothing else of a packet."""
+    import re
+
+    from aiortc.rtcdtlstransport import RTCDtlsTransport, RtpRouter
+    from aiortc.rtp import HeaderExtensionsMap
+
+    handle = inspect.getsource(RTCRtpReceiver._handle_rtp_packet)
+    for line in ("if not self._enabled:", "self.__remote_bitrate_estimator.add(",
+                 "abs_send_time=packet.extensions.abs_send_time", "arrival_time_ms=arrival_time_ms",
+                 "payload_size=len(packet.payload) + packet.padding_size", "if self.__rtcp_ssrc is not None and remb",
+                 "fci=pack_remb_fci(*remb)", "await self._send_rtcp(rtcp_packet)",
+                 "self.__active_ssrc[packet.ssrc] = clock.current_datetime()",
+                 "self.__remote_streams[packet.ssrc] = StreamStatistics(codec.clockRate)",
+                 "self.__remote_streams[packet.ssrc].add(packet)", "if is_rtx(codec):",
+                 "original_ssrc = self.__rtx_ssrc.get(packet.ssrc)",
+                 "self.__nack_generator is not None and self.__nack_generator.add(packet)",
+                 "await self._send_rtcp_nack(", "packet.ssrc, sorted(self.__nack_generator.missing)",
+                 "encoded_frame.timestamp = self.__timestamp_mapper.map("):
+        assert line in handle, line
+    for method in (aiortc_receiver.StreamStatistics.add, aiortc_receiver.NackGenerator.add):
+        assert set(re.findall(r"packet\.(\w+)", inspect.getsource(method))) <= {"sequence_number", "timestamp"}
+    init = inspect.getsource(RTCRtpReceiver.__init__)
+    for name in ("__codecs", "__remote_streams", "__nack_generator", "__remote_bitrate_estimator", "__active_ssrc",
+                 "__timestamp_mapper", "__rtcp_ssrc", "__rtx_ssrc"):
+        assert f"self.{name}" in init, name
+    assert "self.__ids.abs_send_time = ext.id" in inspect.getsource(HeaderExtensionsMap.configure)
+    assert "receiver = self._rtp_router.route_rtp(packet)" in inspect.getsource(RTCDtlsTransport._handle_rtp_data)
+    assert "def route_rtp(self, packet: RtpPacket)" in inspect.getsource(RtpRouter)
+    assert "self._rtp_router = RtpRouter()" in inspect.getsource(RTCDtlsTransport.__init__)
+    assert hasattr(RTCRtpReceiver, "_send_rtcp_nack") and hasattr(RTCRtpReceiver, "_send_rtcp")
+
+
+def test_rtp_keyframe_start_is_read_from_the_first_packet():
+    from streaming.bitstream import rtp_starts_keyframe
+
+    sps, idr, slice_ = b"\x67\x42\xc0\x1f", b"\x65\x88\x84", b"\x41\x9a\x02"
+    stap_a = b"\x18" + len(sps).to_bytes(2, "big") + sps + b"\x00\x02\x68\xce"
+    assert rtp_starts_keyframe("H264", stap_a) and rtp_starts_keyframe("H264", sps)
+    assert rtp_starts_keyframe("H264", idr) and not rtp_starts_keyframe("H264", slice_)
+    assert rtp_starts_keyframe("H264", b"\x7c\x85\x88")  # FU-A start of an IDR slice
+    assert not rtp_starts_keyframe("H264", b"\x7c\x05\x88")  # FU-A continuation
+    assert not rtp_starts_keyframe("H264", b"\x7c\x81\x9a")  # FU-A start of a non-IDR slice
+    assert not rtp_starts_keyframe("H264", b"\x18\x00\x03\x41\x9a\x02")  # STAP-A without SPS/IDR
+    assert rtp_starts_keyframe("VP8", b"\x10\x50")  # S=1, partition 0, frame tag bit 0 (P) clear
+    assert not rtp_starts_keyframe("VP8", b"\x10\x9d\x01")  # P=1: an inter frame
+    assert not rtp_starts_keyframe("VP8", b"\x00\x50")  # not the start of a partition
+    assert rtp_starts_keyframe("VP8", b"\x90\xe0\x81\x23\x05\x40\x9c")  # X, 15-bit picture id, TL0, TID
+    assert not rtp_starts_keyframe("VP8", b"\x90\x80\x81\x23\x9d")  # X, 15-bit picture id, P=1
+    assert rtp_starts_keyframe("opus", b"\xfc") and not rtp_starts_keyframe("VP8", b"")
+
+
+@pytest.mark.parametrize("codec", ["video/H264", "video/VP8"])
+async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
+    """Real peers; the receiving side hands packets to a sink without aiortc's RTP handling: every
+    packet arrives once, a packet lost on the way is NACKed and comes back (RTX, unwrapped, original
+    sequence number), the first packet of a frame tells keyframes, receiver reports reach the sender,
+    no frames are reassembled until wanted, and then they carry raw RTP timestamps."""
+    from aiortc.mediastreams import AudioStreamTrack
+
+    from streaming.bitstream import rtp_starts_keyframe
+
+    aiortc_bridge.install_forwarding()
+    sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        prefer(sender_pc.addTransceiver(StampedVideoTrack(320, 240, 30), direction="sendonly"), codec)
+        sender_pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+        await sender_pc.setLocalDescription(await sender_pc.createOffer())
+        await receiver_pc.setRemoteDescription(sender_pc.localDescription)
+        await receiver_pc.setLocalDescription(await receiver_pc.createAnswer())
+        packets: dict[str, list[tuple[int, int, bool, bytes, bool]]] = {"video": [], "audio": []}
+        frames: list[av.Packet] = []
+        video_receiver = receiver_pc.getTransceivers()[0].receiver
+        for transceiver in receiver_pc.getTransceivers():
+            aiortc_bridge.receive_directly(transceiver.receiver)
+            sink = packets[transceiver.kind]
+            assert aiortc_bridge.set_packet_sink(transceiver.receiver, lambda *rtp, sink=sink: sink.append(rtp))
+            aiortc_bridge.want_frames(transceiver.receiver, False)
+        assert aiortc_bridge.set_frame_sink(video_receiver, frames.append)
+        sender = sender_pc.getTransceivers()[0].sender
+        video_ssrc = sender._ssrc.to_bytes(4, "big")
+        seen, dropped = [0], []
+        for protocol in video_receiver.transport.transport._connection._protocols:
+            def lossy(data, addr, inline=protocol.datagram_received):
+                if len(data) > 12 and 127 < data[0] < 192 and data[8:12] == video_ssrc:
+                    seen[0] += 1
+                    if seen[0] == 30:
+                        dropped.append(int.from_bytes(data[2:4], "big"))
+                        return
+                inline(data, addr)
+
+            protocol.datagram_received = lossy
+        routed = aiortc_bridge.COUNTERS.packets_routed
+        await sender_pc.setRemoteDescription(receiver_pc.localDescription)
+
+        def video_sequences() -> list[int]:
+            return [p[0] for p in packets["video"]]
+
+        for _ in range(200):
+            got_rr = any(s.type == "remote-inbound-rtp" for s in (await sender.getStats()).values())
+            if dropped and dropped[0] in video_sequences() and len(packets["audio"]) >= 50 and got_rr:
+                break
+            await asyncio.sleep(0.05)
+        sequences = video_sequences()
+        assert dropped and sequences.count(dropped[0]) == 1, "the lost packet was not NACKed and retransmitted"
+        assert sequences.index(dropped[0]) > sequences.index((dropped[0] + 1) & 0xFFFF)  # it came back late
+        assert len(set(sequences)) == len(sequences) and len(packets["audio"]) >= 50
+        assert got_rr, "no receiver report reached the sender"
+        assert aiortc_bridge.COUNTERS.packets_routed - routed >= len(sequences) - 5
+        assert frames == [], "frames reassembled although nobody wanted them"
+        name = codec.split("/")[1]
+        starts = [p for n, p in enumerate(packets["video"]) if n == 0 or p[1] != packets["video"][n - 1][1]]
+        assert rtp_starts_keyframe(name, starts[0][3])
+        assert not all(rtp_starts_keyframe(name, p[3]) for p in starts[1:20])  # inter frames follow
+        by_sequence = {p[0]: p for p in packets["video"]}
+        frame_ends = [p for p in packets["video"] if (p[0] + 1) & 0xFFFF in by_sequence
+                      and by_sequence[(p[0] + 1) & 0xFFFF][1] != p[1]]
+        assert len(frame_ends) > 20 and all(p[2] for p in frame_ends)  # a frame's last packet carries the marker
+
+        aiortc_bridge.want_frames(video_receiver, True)
+        await asyncio.sleep(0.5)
+        assert len(frames) >= 5
+        timestamps = {p[1] for p in packets["video"]}
+        assert {int(frame.pts) for frame in frames} <= timestamps  # raw RTP timestamps
     finally:
         await sender_pc.close()
         await receiver_pc.close()

@@ -37,7 +37,9 @@ async def test_subscribers_decode_while_the_relay_decodes_nothing(relay: RelayPr
     assert hub["codec"] == codec
     # The proof: aiortc's decoder factory is wrapped with a counter in the relay process.
     assert stats["decoders_created"] == 0 and stats["frames_decoded"] == 0
-    assert stats["frames_forwarded"] - before["frames_forwarded"] > 100
+    # packet by packet (no recording here, so no frames are reassembled at all)
+    assert hub["frames_in"] >= 60
+    assert stats["packets_routed"] - before["packets_routed"] >= 110  # 60 video frames, 50 Opus packets
     assert stats["packets_out"] > before["packets_out"]
 
 

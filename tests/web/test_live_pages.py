@@ -20,7 +20,7 @@ from tests.live.app_relay import (  # noqa: F401  (live_site fixtures)
     bearer,
     lesson_id,
     live_site,
-    live_site_without_hls,
+    live_site_forwarding_only,
     wait_for,
 )
 from tests.web.conftest import no_horizontal_overflow, shot, sign_in
@@ -190,7 +190,11 @@ def test_phone_broadcast_with_observer_crowd_and_recording(live_site, new_page, 
         assert page.js_errors == [], page.js_errors
 
 
-def test_dual_classrooms_see_each_other(live_site_without_hls, new_page, sqlite_db):  # noqa: F811
+def test_dual_classrooms_see_each_other(live_site_forwarding_only, new_page, sqlite_db):  # noqa: F811
+    """Without recording, the relay forwards Chromium's RTP (RTX, padding probes, abs-send-time for
+    its bandwidth estimate) packet by packet, never reassembling a frame."""
+    _, relay = live_site_forwarding_only
+    routed_before = relay.stats()["packets_routed"]
     lesson = lesson_id(sqlite_db, DUAL_TITLE)
     master, rural = new_page(), new_page(phone=True)
     start_publishing(master, "teacher1", lesson)
@@ -201,6 +205,7 @@ def test_dual_classrooms_see_each_other(live_site_without_hls, new_page, sqlite_
         expect(page.locator("#others-state")).to_have_attribute("data-state", "connected", timeout=15_000)
     for page in (master, rural):  # two 720p H.264 encoders and decoders on 2 cores: a modest rate
         frames_advance(page, "#others video", minimum=8)
+    assert relay.stats()["packets_routed"] - routed_before > 200
     assert no_horizontal_overflow(rural)
     shot(master, "live-classroom-master")
     shot(rural, "live-classroom-rural-phone")
