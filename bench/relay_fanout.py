@@ -22,6 +22,9 @@ publisher alone is measured (``ingest_cpu_pct``: receiving, and for MediaRelay d
 send no REMB-driven keyframes (see ``streaming.peers.without_bandwidth_feedback``), so late joins
 measure keyframe-request forwarding.
 
+Servers are measured N by N, each in turn (relay, MediaRelay, Janus at N = 1, then at N = 4, ...),
+over ``--window`` seconds (15), with CPU time read from the scheduler in nanoseconds.
+
 Prints a markdown table and writes bench/results/relay_fanout.json.
 """
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -61,8 +65,19 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    """CPU time of every thread of ``pid``, in nanoseconds from the scheduler (schedstat): at the
+    relay's 1-3 % of a core, /proc/<pid>/stat's 10-ms ticks would leave +-6 % on a 10-s window.
+    Falls back to the ticks where schedstat is missing. Threads that exit take their time along,
+    which is why the windows start after every subscriber has joined."""
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
+    except (FileNotFoundError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def token(room: str, role: str, sub: str) -> str:
@@ -511,7 +526,7 @@ async def run(args: argparse.Namespace) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     forward_ns = [1, 4] if args.quick else [1, 4, 16, 32]
     baseline_ns = [1, 4] if args.quick else [1, 4, 16]
-    warmup, window = (2.0, 4.0) if args.quick else (3.0, 10.0)
+    warmup, window = (2.0, 4.0) if args.quick else (3.0, args.window)
     plan = [("forward", forward_ns), ("transcode", baseline_ns)]
     janus_note = "measured"
     if shutil.which("janus") and not args.no_janus:
@@ -527,16 +542,18 @@ async def run(args: argparse.Namespace) -> None:
                       "direct_latency_p95_ms": round(1000 * direct[int(len(direct) * 0.95)], 1) if direct else None}),
           flush=True)
     rows = []
-    for mode, ns in plan:
-        for n in ns:
-            try:
-                row = await measure(mode, n, warmup, window, data_dir)
-            except (TimeoutError, RuntimeError, OSError, httpx.HTTPError, KeyError) as exc:
-                row = {"mode": mode, "n": n, "error": f"{type(exc).__name__}: {exc}"}
-            if row.get("latency_p95_ms") is not None:
-                row["added_latency_p95_ms"] = round(row["latency_p95_ms"] - 1000 * direct_p50, 1)
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+    # N by N, every server in turn, so a machine that gets busier or quieter during the run
+    # shifts all of them at one N alike instead of favouring whichever ran first
+    steps = sorted(((n, index, mode) for index, (mode, ns) in enumerate(plan) for n in ns))
+    for n, _, mode in steps:
+        try:
+            row = await measure(mode, n, warmup, window, data_dir)
+        except (TimeoutError, RuntimeError, OSError, httpx.HTTPError, KeyError) as exc:
+            row = {"mode": mode, "n": n, "error": f"{type(exc).__name__}: {exc}"}
+        if row.get("latency_p95_ms") is not None:
+            row["added_latency_p95_ms"] = round(row["latency_p95_ms"] - 1000 * direct_p50, 1)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
     summary: dict[str, Any] = {"direct_latency_p50_ms": round(1000 * direct_p50, 1)}
 
     def row_for(mode: str, n: int) -> dict[str, Any]:
@@ -578,6 +595,7 @@ def main() -> None:
     parser.add_argument("--room", help=argparse.SUPPRESS)
     parser.add_argument("--janus", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-janus", action="store_true", help="skip the Janus VideoRoom comparison")
+    parser.add_argument("--window", type=float, default=15.0, help="seconds of each measurement window")
     parser.add_argument("--modes", help="only these of forward,transcode,janus (writes relay_fanout_partial.json)")
     parser.add_argument("--ns", help="only these subscriber counts, e.g. 16,32")
     parser.add_argument("--server-nice", type=int, default=0,
