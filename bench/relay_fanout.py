@@ -1,12 +1,13 @@
 """Fan-out cost of the relay: encoded forwarding vs aiortc's MediaRelay re-encoding (baseline).
 
 For N subscribers it measures, over a steady window:
-- relay CPU (from /proc/<relay pid>/stat) per forwarded RTP packet and in % of a core per subscriber,
+- relay CPU (its threads' scheduler runtime, see CpuClock) per forwarded RTP packet and in % of a core per subscriber,
 - the subscribers' frame rate (N receive-only peers in a separate process that count encoded
   frames without decoding, so the subscriber side is not the bottleneck),
 - end-to-end latency capture -> decoded frame at a probe subscriber (frame index stamped in the
   picture; includes encode, jitter buffer and decode, so it bounds the latency the relay adds),
-- late-join time: a new subscriber's wait for its first decoded frame.
+- late-join time: a new subscriber's wait for its first decoded frame (the late subscriber runs in its
+  own process, as on its own phone).
 
     python bench/relay_fanout.py            # N = 1, 4, 16, 32 (MediaRelay up to 16)
     python bench/relay_fanout.py --quick    # N = 1, 4, short windows
@@ -23,7 +24,7 @@ send no REMB-driven keyframes (see ``streaming.peers.without_bandwidth_feedback`
 measure keyframe-request forwarding.
 
 Servers are measured N by N, each in turn (relay, MediaRelay, Janus at N = 1, then at N = 4, ...),
-over ``--window`` seconds (15), with CPU time read from the scheduler in nanoseconds.
+over ``--window`` seconds (15), with CPU time read from the scheduler in nanoseconds (see CpuClock).
 
 Prints a markdown table and writes bench/results/relay_fanout.json.
 """
@@ -64,20 +65,34 @@ def _server_priority() -> None:
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of every thread of ``pid``, in nanoseconds from the scheduler (schedstat): at the
-    relay's 1-3 % of a core, /proc/<pid>/stat's 10-ms ticks would leave +-6 % on a 10-s window.
-    Falls back to the ticks where schedstat is missing. Threads that exit take their time along,
-    which is why the windows start after every subscriber has joined."""
-    total = 0
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-                total += int((task / "schedstat").read_text().split()[0])
-        return total / 1e9
-    except (FileNotFoundError, ValueError, IndexError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+class CpuClock:
+    """CPU time of a server process, read at two moments.
+
+    The scheduler's per-thread runtime (schedstat, nanoseconds) is precise: at the relay's 1-3 % of
+    a core, /proc/<pid>/stat's 10-ms ticks would leave +-6 % on a 10-s window. But a thread that
+    exits takes its runtime along (MediaRelay's encoders are reopened, with their threads, whenever
+    the bandwidth estimate moves), while the ticks keep it. So the precise figure is used unless
+    the ticks show more than it by over 5 %: then threads exited and the ticks are right (and at
+    such loads their 10 ms hardly matter).
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.runtime, self.ticks = self._read()
+
+    def _read(self) -> tuple[float, float]:
+        runtime = 0
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+                runtime += int((task / "schedstat").read_text().split()[0])
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return runtime / 1e9, (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def seconds(self) -> float:
+        """CPU seconds used since this clock was made."""
+        runtime, ticks = self._read()
+        precise, counted = runtime - self.runtime, ticks - self.ticks
+        return counted if counted > 1.05 * precise + 0.02 else precise
 
 
 def token(room: str, role: str, sub: str) -> str:
@@ -311,6 +326,54 @@ async def crowd(base: str, room: str, count: int, janus: bool) -> None:
         await viewer.close()
 
 
+async def late_joiner(base: str, room: str, janus: bool) -> None:
+    """Runs in its own process, as a late viewer's own phone would: 'ready' once set up, then on a
+    line of stdin joins and prints its wait for the first DECODED frame. In the measuring process
+    it would share an event loop with the publisher's encoder and the probe's decoder, which at
+    N = 32 (2 cores saturated by the crowd) delayed its own offer, request and reply by 0.3-0.4 s."""
+    session = None
+    if janus:
+        session = JanusSession(base)
+        await session.create()
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    if session is not None:
+        viewer = await janus_watch(session, None)
+    else:
+        viewer = await peers.watch(base, room, token(room, "viewer", f"late{time.time_ns()}"), audio=0)
+    deadline = time.time() + 10
+    while viewer.first_frame_seconds() is None and time.time() < deadline:
+        await asyncio.sleep(0.005)
+    first = viewer.first_frame_seconds()
+    print(json.dumps({
+        "late_join_s": round(first, 3) if first is not None else None,
+        "late_answer_s": round(viewer.answered - viewer.started, 3) if viewer.answered and not janus else None,
+        "late_connected_s": round(viewer.connected - viewer.started, 3) if viewer.connected else None,
+    }), flush=True)
+    await viewer.close()
+    if session is not None:
+        await session.close()
+
+
+async def late_join(base: str, room: str, janus: bool) -> dict[str, Any]:
+    """Start a :func:`late_joiner` process, let it join once it is ready, and read what it saw."""
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--late-join", "--base", base,
+                             "--room", room] + (["--janus"] if janus else []), cwd=REPO, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        ready = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
+        if ready.strip() != b"ready":
+            raise RuntimeError(f"late joiner did not start: {ready!r}")
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+        result: dict[str, Any] = json.loads(await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30))
+        return result
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 async def _received_packets(viewers: list[peers.Viewer]) -> int:
     total = 0
     for viewer in viewers:
@@ -410,9 +473,9 @@ async def measure(mode: str, n: int, warmup: float, window: float, data_dir: Pat
         # the publisher alone: what receiving the lesson costs before anyone watches (MediaRelay
         # decodes here already), so the cost each extra viewer adds can be told apart from it
         pid = proc.pid if janus else (await relay_stats(base))["pid"]
-        ingest_cpu0, ingest_t0 = cpu_seconds(pid), time.time()
+        ingest_clock, ingest_t0 = CpuClock(pid), time.time()
         await asyncio.sleep(INGEST_WINDOW)
-        ingest_rate = (cpu_seconds(pid) - ingest_cpu0) / (time.time() - ingest_t0)
+        ingest_rate = ingest_clock.seconds() / (time.time() - ingest_t0)
         crowd = Crowd(n, base, room, janus)
         await crowd.start()
 
@@ -427,39 +490,29 @@ async def measure(mode: str, n: int, warmup: float, window: float, data_dir: Pat
         crowd.mark()
         probe_packets0 = await _received_packets([probe])
         relay_packets0 = 0 if janus else (await relay_stats(base))["packets_out"]
-        cpu0, t0 = cpu_seconds(pid), time.time()
+        cpu_clock, t0 = CpuClock(pid), time.time()
         probe_from = len(probe.tracks["video"].latencies) if "video" in probe.tracks else 0
         await asyncio.sleep(window)
-        cpu1, t1 = cpu_seconds(pid), time.time()
+        cpu, t1 = cpu_clock.seconds(), time.time()
         stats1 = {} if janus else await relay_stats(base)
         probe_packets1 = await _received_packets([probe])
         crowd.mark()
         crowd_result = await crowd.results()
         rates = crowd_result["fps"]
         latencies = sorted(probe.tracks["video"].latencies[probe_from:]) if "video" in probe.tracks else []
-        late = await subscribe(clock)
-        deadline = time.time() + 10
-        while late.first_frame_seconds() is None and time.time() < deadline:
-            await asyncio.sleep(0.01)
-        late_join = late.first_frame_seconds()
-        late_parts = {
-            "late_answer_s": round(late.answered - late.started, 3) if late.answered else None,
-            "late_connected_s": round(late.connected - late.started, 3) if late.connected else None,
-        }
+        late_parts = await late_join(base, room, janus)
         if mode == "forward":
             hubs = [h for r in (await relay_stats(base))["rooms"] for h in r["hubs"]]
             late_parts["relay_keyframe_wait_ms"] = max((h["last_keyframe_wait_ms"] for h in hubs), default=None)
             video = [h for h in hubs if h["kind"] == "video"]
             late_parts["keyframe_requests"] = sum(h["keyframe_requests"] for h in video)
             late_parts["plis_sent"] = sum(h["plis_sent"] for h in video)
-        await late.close()
         await probe.close()
         await publisher_pc.close()
         if janus:
             await publisher_session.close()
         received = crowd_result["packets"] + probe_packets1 - probe_packets0
         packets = received if janus else stats1["packets_out"] - relay_packets0
-        cpu = cpu1 - cpu0
         seconds = t1 - t0
         return {
             "mode": mode, "n": n, "window_s": round(seconds, 2),
@@ -475,7 +528,6 @@ async def measure(mode: str, n: int, warmup: float, window: float, data_dir: Pat
             "sub_fps_min": round(min(rates), 1) if rates else 0.0,
             "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
             "latency_p95_ms": round(1000 * latencies[int(len(latencies) * 0.95)], 1) if latencies else None,
-            "late_join_s": round(late_join, 3) if late_join is not None else None,
             "relay_decoders": stats1.get("decoders_created"),
             **late_parts,
         }
@@ -591,6 +643,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="N = 1, 4 with short windows")
     parser.add_argument("--serve-transcoding", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--crowd", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--late-join", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--room", help=argparse.SUPPRESS)
     parser.add_argument("--janus", action="store_true", help=argparse.SUPPRESS)
@@ -607,6 +660,8 @@ def main() -> None:
         serve_transcoding()
     elif args.crowd is not None:
         asyncio.run(crowd(args.base, args.room, args.crowd, args.janus))
+    elif args.late_join:
+        asyncio.run(late_joiner(args.base, args.room, args.janus))
     else:
         asyncio.run(run(args))
 
