@@ -396,11 +396,13 @@ class TrackHub:
             return outlet
         self._outlets.add(outlet)
         if packetized:
+            # its keyframe is asked for once it is connected (ForwardedTrack.send_directly): one
+            # asked for now would come before and be missed, and hold the next one back
             self._writers.append(outlet)
         else:
             self._update_frames_wanted()
-        if outlet.waiting_keyframe:
-            self.request_keyframe()
+            if outlet.waiting_keyframe:
+                self.request_keyframe()
         return outlet
 
     def remove_outlet(self, outlet: Outlet) -> None:
