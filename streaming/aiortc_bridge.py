@@ -589,15 +589,27 @@ def _abs_send_time(plain: bytes, first_byte: int, extension_id: int) -> int | No
     return None
 
 
+class _JitterPacket:
+    """What aiortc's jitter buffer (and our :class:`ForwardingJitterBuffer`) read of a packet."""
+
+    __slots__ = ("_data", "marker", "sequence_number", "timestamp")
+
+    def __init__(self, sequence_number: int, timestamp: int, marker: bool, data: bytes) -> None:
+        self.sequence_number = sequence_number
+        self.timestamp = timestamp
+        self.marker = marker
+        self._data = data
+
+
 class _MediaRoute:
     """The inbound path of one publisher ssrc (a media stream or its RTX stream) once a packet sink
     is set on its receiver (:func:`set_packet_sink`).
 
-    While nobody needs whole frames, a media packet only updates aiortc's own receive statistics
-    (for receiver reports), NACK generator and bitrate estimator of that receiver, and goes to the
-    sink as bytes (RTX unwrapped): no ``RtpPacket``, no depayloading, no jitter buffer, no frame.
-    When frames are wanted (a recording, the live HLS), aiortc's whole ``_handle_rtp_packet`` runs
-    as before, and the sink still gets the packet.
+    A media packet updates aiortc's own receive statistics (for receiver reports), NACK generator
+    and bitrate estimator of that receiver, and goes to the sink as bytes (RTX unwrapped): no
+    ``RtpPacket``, no header-extension parsing, no routing. Only while frames are wanted (a
+    recording, the live HLS) is it also depayloaded into the receiver's jitter buffer, whose
+    complete frames go to the decoder queue, as ``_handle_rtp_packet`` would do.
     """
 
     __slots__ = (
@@ -606,6 +618,8 @@ class _MediaRoute:
         "dtls",
         "estimator",
         "forwarder",
+        "media_codec",
+        "media_ssrc",
         "nack",
         "payload_type",
         "receiver",
@@ -622,7 +636,11 @@ class _MediaRoute:
         self.ssrc = ssrc
         self.payload_type = payload_type
         self.rtx = rtx
-        codec = receiver._RTCRtpReceiver__codecs[payload_type]  # type: ignore[attr-defined]
+        codecs = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
+        codec = codecs[payload_type]
+        # what the packets carry (for RTX: the retransmitted stream's codec and ssrc)
+        self.media_codec = codecs.get(codec.parameters.get("apt"), codec) if rtx else codec
+        self.media_ssrc = receiver._RTCRtpReceiver__rtx_ssrc.get(ssrc, ssrc) if rtx else ssrc  # type: ignore[attr-defined]
         streams = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
         self.stats = streams.setdefault(ssrc, aiortc_receiver.StreamStatistics(codec.clockRate))
         self.nack = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
@@ -648,7 +666,7 @@ class _MediaRoute:
         first, second, sequence, timestamp, _ = _RTP_FIXED.unpack_from(plain)
         forwarder = self.forwarder
         sink = forwarder.packet_sink
-        if sink is None or forwarder.frames_wanted or second & 0x7F != self.payload_type:
+        if sink is None or second & 0x7F != self.payload_type:
             self._through_aiortc(plain, first, second, sequence, timestamp, sink)
             return
         receiver = self.receiver
@@ -672,7 +690,27 @@ class _MediaRoute:
             run_now(receiver._send_rtcp_nack(self.ssrc, sorted(nack.missing)))
         if second & 0x80 or not sequence & 0x1F:  # once a frame (audio: every 32 packets) is enough
             self.active[self.ssrc] = aiortc_clock.current_datetime()
-        sink(sequence, timestamp, bool(second & 0x80), plain[offset:], padded)
+        payload = plain[offset:]
+        sink(sequence, timestamp, bool(second & 0x80), payload, padded)
+        if forwarder.frames_wanted:
+            self._reassemble(sequence, timestamp, bool(second & 0x80), payload, padded)
+
+    def _reassemble(self, sequence: int, timestamp: int, marker: bool, payload: bytes, padded: bool) -> None:
+        """The rest of ``_handle_rtp_packet`` for a wanted frame: depayload, jitter buffer (PLI if
+        it lost track), the complete frame to the decoder queue (our InlineForwarder)."""
+        if padded and payload:
+            payload = payload[:max(len(payload) - payload[-1], 0)]
+        try:
+            data = aiortc_receiver.depayload(self.media_codec, payload) if payload else b""
+        except ValueError:
+            return
+        receiver = self.receiver
+        pli, frame = receiver._RTCRtpReceiver__jitter_buffer.add(  # type: ignore[attr-defined]
+            _JitterPacket(sequence, timestamp, marker, data))
+        if pli and self.media_codec.mimeType.lower().startswith("video/"):
+            run_now(receiver._send_rtcp_pli(self.media_ssrc))
+        if frame is not None and receiver._RTCRtpReceiver__decoder_thread:  # type: ignore[attr-defined]
+            self.forwarder.put((self.media_codec, frame))  # timestamps stay raw (see set_packet_sink)
 
     def _through_aiortc(self, plain: bytes, first: int, second: int, sequence: int, timestamp: int,
                         sink: PacketSink | None) -> None:

@@ -484,13 +484,17 @@ def test_packet_route_internals_exist():
                  "original_ssrc = self.__rtx_ssrc.get(packet.ssrc)",
                  "self.__nack_generator is not None and self.__nack_generator.add(packet)",
                  "await self._send_rtcp_nack(", "packet.ssrc, sorted(self.__nack_generator.missing)",
-                 "encoded_frame.timestamp = self.__timestamp_mapper.map("):
+                 "encoded_frame.timestamp = self.__timestamp_mapper.map(",
+                 "packet._data = depayload(codec, packet.payload)",
+                 "pli_flag, encoded_frame = self.__jitter_buffer.add(packet)",
+                 "await self._send_rtcp_pli(packet.ssrc)"):
         assert line in handle, line
+    assert aiortc_receiver.depayload is aiortc_codecs.depayload
     for method in (aiortc_receiver.StreamStatistics.add, aiortc_receiver.NackGenerator.add):
         assert set(re.findall(r"packet\.(\w+)", inspect.getsource(method))) <= {"sequence_number", "timestamp"}
     init = inspect.getsource(RTCRtpReceiver.__init__)
     for name in ("__codecs", "__remote_streams", "__nack_generator", "__remote_bitrate_estimator", "__active_ssrc",
-                 "__timestamp_mapper", "__rtcp_ssrc", "__rtx_ssrc"):
+                 "__timestamp_mapper", "__rtcp_ssrc", "__rtx_ssrc", "__jitter_buffer", "__decoder_thread"):
         assert f"self.{name}" in init, name
     assert "self.__ids.abs_send_time = ext.id" in inspect.getsource(HeaderExtensionsMap.configure)
     assert "receiver = self._rtp_router.route_rtp(packet)" in inspect.getsource(RTCDtlsTransport._handle_rtp_data)
