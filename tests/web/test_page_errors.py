@@ -33,6 +33,27 @@ def test_poll_form_refusal_in_chinese(new_page: Any, sqlite_db: str) -> None:
     assert page.js_errors == []  # type: ignore[attr-defined]
 
 
+def test_a_lost_connection_is_said_in_chinese(new_page: Any, sqlite_db: str) -> None:
+    """A rural phone losing its signal: fetch() fails with the browser's English words ("Failed to
+    fetch"); the page says it in its own language and keeps what was typed."""
+    lid = lesson_id(sqlite_db, "勾股定理（示范课）")
+    page: Page = new_page(phone=True)
+    sign_in(page, "teacher1", f"/polls/new?lesson={lid}")
+    question = page.locator(".question").first
+    expect(question).to_be_visible(timeout=WAIT)
+    question.locator(".q-options").fill("甲\n乙")
+    page.context.set_offline(True)
+    try:
+        page.click("#poll-create")
+        error = page.locator("#poll-new-error")
+        expect(error).to_have_text("连不上服务器，请检查网络后重试。", timeout=WAIT)
+        expect(error).not_to_contain_text("fetch")
+        expect(question.locator(".q-options")).to_have_value("甲\n乙")
+    finally:
+        page.context.set_offline(False)
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
 def test_reply_to_a_locked_thread_refused_in_chinese(new_page: Any, sqlite_db: str, web_demo: dict[str, int]
                                                      ) -> None:
     lid = lesson_id(sqlite_db, "勾股定理（同课异构）")  # teacher2's lesson

@@ -62,7 +62,8 @@ EXPLAINED_MODULES = ["quotas/endpoints.py", "quotas/common.py",  # the quota rul
                      "activities/service.py", "activities/storage.py", "spotchecks/service.py",
                      "qualifications/service.py", "lesson_events/service.py"]  # every page that calls errorText()
 EXPLAINED_CODES = {"invalid_input", "invalid_field", "forbidden", "not_found", "conflict", "too_many_requests",
-                   "internal_error", "bad_request", "poll_draft", "poll_closed"}  # from api/errors.py; poll_<state>
+                   "internal_error", "bad_request", "poll_draft", "poll_closed",  # from api/errors.py; poll_<state>
+                   "network", "error"}  # from app.js: no reply at all, a reply without our error body
 
 
 def test_refusals_the_pages_explain_are_in_both_languages() -> None:

@@ -48,8 +48,13 @@ export async function api(method, url, body) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = cookie("tingke_csrf");
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const reply = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-                                   credentials: "same-origin" });
+  let reply;
+  try {
+    reply = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+                               credentials: "same-origin" });
+  } catch (err) {  // offline, server unreachable, connection cut: the browser's own words are English
+    throw new ApiError(0, "network", err?.message || "network error");
+  }
   if (reply.status === 204) return null;
   const data = await reply.json().catch(() => null);
   if (!reply.ok) throw replyError(reply, data);
