@@ -667,7 +667,7 @@ class _MediaRoute:
         forwarder = self.forwarder
         sink = forwarder.packet_sink
         if sink is None or second & 0x7F != self.payload_type:
-            self._through_aiortc(plain, first, second, sequence, timestamp, sink)
+            self._through_aiortc(plain)
             return
         receiver = self.receiver
         if not receiver._enabled:
@@ -686,8 +686,8 @@ class _MediaRoute:
             probe.sequence_number = sequence = int.from_bytes(plain[offset:offset + 2], "big")
             offset += 2
         nack = self.nack
-        if nack is not None and nack.add(probe):
-            run_now(receiver._send_rtcp_nack(self.ssrc, sorted(nack.missing)))
+        if nack is not None and nack.add(probe):  # (a NACK names the media stream, RTX or not)
+            run_now(receiver._send_rtcp_nack(self.media_ssrc, sorted(nack.missing)))
         if second & 0x80 or not sequence & 0x1F:  # once a frame (audio: every 32 packets) is enough
             self.active[self.ssrc] = aiortc_clock.current_datetime()
         payload = plain[offset:]
@@ -712,24 +712,14 @@ class _MediaRoute:
         if frame is not None and receiver._RTCRtpReceiver__decoder_thread:  # type: ignore[attr-defined]
             self.forwarder.put((self.media_codec, frame))  # timestamps stay raw (see set_packet_sink)
 
-    def _through_aiortc(self, plain: bytes, first: int, second: int, sequence: int, timestamp: int,
-                        sink: PacketSink | None) -> None:
+    def _through_aiortc(self, plain: bytes) -> None:
+        """aiortc's own handling, for a packet the route does not forward (no sink yet, or a payload
+        type other than the route's)."""
         try:
             packet = RtpPacket.parse(plain, self.dtls._rtp_header_extensions_map)
         except ValueError:
             return
         run_now(self.receiver._handle_rtp_packet(packet, arrival_time_ms=_arrival_ms()))
-        if sink is None or not self.receiver._enabled or second & 0x7F != self.payload_type:
-            return
-        payload = plain[_payload_offset(plain, first):]
-        padded = bool(first & 0x20)
-        if self.rtx:  # RFC 4588: the original sequence number, then the original payload
-            media = len(payload) - (payload[-1] if padded and payload else 0)
-            if media < 2:
-                return  # padding only (bandwidth probing), not a retransmission
-            sequence = int.from_bytes(payload[:2], "big")
-            payload = payload[2:]
-        sink(sequence, timestamp, bool(second & 0x80), payload, padded)
 
     def _estimate_bitrate(self, plain: bytes, first: int, offset: int) -> None:
         """aiortc's receiver-side bandwidth estimate (REMB), fed as ``_handle_rtp_packet`` feeds it."""

@@ -48,7 +48,7 @@ H264_FU_A = 28
 
 
 def rtp_starts_keyframe(codec_name: str, payload: bytes) -> bool:
-    """True when ``payload`` (one RTP packet's payload, padding included) is the first packet of
+    """True when ``payload`` (one RTP packet's payload, padding removed) is the first packet of
     a frame a decoder can start from. The relay forwards packets as they arrive, so a subscriber
     waiting for a keyframe must recognise one from its first packet alone.
 
