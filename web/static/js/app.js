@@ -38,9 +38,22 @@ export function errorText(err, labels = {}) {
 }
 
 /** The ApiError of a refused reply, from the error object of its JSON body (`data`, null when not JSON). */
-export function replyError(reply, data) {
+function replyError(reply, data) {
   const err = data?.error || {};
   return new ApiError(reply.status, err.code || "error", err.message || reply.statusText, err);
+}
+
+/** fetch() for our API: a reply that is not ok throws its ApiError; no reply at all (offline, server
+ *  unreachable, connection cut) throws ApiError "network" instead of the browser's English words. */
+export async function request(url, options) {
+  let reply;
+  try {
+    reply = await fetch(url, { credentials: "same-origin", ...options });
+  } catch (err) {
+    throw new ApiError(0, "network", err?.message || "network error");
+  }
+  if (!reply.ok) throw replyError(reply, await reply.json().catch(() => null));
+  return reply;
 }
 
 /** Call the JSON API with the session cookie; state-changing calls carry X-CSRF-Token. */
@@ -48,17 +61,8 @@ export async function api(method, url, body) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = cookie("tingke_csrf");
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  let reply;
-  try {
-    reply = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-                               credentials: "same-origin" });
-  } catch (err) {  // offline, server unreachable, connection cut: the browser's own words are English
-    throw new ApiError(0, "network", err?.message || "network error");
-  }
-  if (reply.status === 204) return null;
-  const data = await reply.json().catch(() => null);
-  if (!reply.ok) throw replyError(reply, data);
-  return data;
+  const reply = await request(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return reply.status === 204 ? null : reply.json().catch(() => null);
 }
 
 /** Seconds → mm:ss (h:mm:ss past an hour). */

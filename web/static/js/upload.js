@@ -1,7 +1,7 @@
 // Upload a lesson recording over a weak phone connection: the resumable protocol of
 // POST /api/lessons/{id}/recording, then PATCH chunks; after a dropped chunk, ask the server
 // how much arrived and go on from there.
-import { api, ApiError, csrfHeaders, errorText, replyError, t } from "/static/js/app.js";
+import { api, ApiError, csrfHeaders, errorText, request, t } from "/static/js/app.js";
 
 const form = document.getElementById("upload-form");
 const bar = document.getElementById("upload-bar");
@@ -10,11 +10,9 @@ const RETRIES = 8;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function sendChunk(url, offset, blob) {
-  const reply = await fetch(url, { method: "PATCH", credentials: "same-origin", body: blob,
+  const reply = await request(url, { method: "PATCH", body: blob,
     headers: { ...csrfHeaders(), "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream" } });
-  const body = await reply.json().catch(() => ({}));
-  if (!reply.ok) throw replyError(reply, body);
-  return body;
+  return reply.json().catch(() => ({}));
 }
 
 async function upload(lessonId, file) {

@@ -1,8 +1,6 @@
 // Community workflow pages: record activities (with a file or link), upload materials, draw spot-checks,
 // verify draws, edit quota rules, assess qualifications and record re-checks. Every action is one API call.
-import { api, errorText, replyError, t, toast } from "/static/js/app.js";
-
-const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+import { api, csrfHeaders, errorText, request, t, toast } from "/static/js/app.js";
 
 function selected(select) {
   return select ? [...select.selectedOptions].map((o) => Number(o.value)).filter((n) => n > 0) : [];
@@ -30,10 +28,9 @@ function showError(el, err, labels = {}) {
 async function uploadFile(activityId, file) {
   const body = new FormData();
   body.append("file", file);
-  const reply = await fetch(`/api/activities/${activityId}/materials`, {
-    method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+  const reply = await request(`/api/activities/${activityId}/materials`, {
+    method: "POST", body, headers: { ...csrfHeaders(), Accept: "application/json" },
   });
-  if (!reply.ok) throw replyError(reply, await reply.json().catch(() => null));
   return reply.json();
 }
 
