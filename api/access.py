@@ -35,7 +35,7 @@ from models import (
     UserRole,
     Visibility,
 )
-from tingke.semesters import current_semester
+from tingke.semesters import current_school_year, current_semester
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ def load_context(session: Session, user: User) -> AccessContext:
         led = select(Community.id).where(Community.lead_school_id == user.school_id)
         member = select(CommunityMember.community_id).where(CommunityMember.school_id == user.school_id)
         ids = set(session.scalars(led)) | set(session.scalars(member))
-        for c in session.scalars(select(Community).where(Community.id.in_(ids))):
+        this_year = or_(Community.school_year.is_(None), Community.school_year == current_school_year())
+        for c in session.scalars(select(Community).where(Community.id.in_(ids), this_year)):
             community |= c.school_ids
     research: set[int] = set()
     contact: set[int] = set()
@@ -109,7 +110,8 @@ def _subject_scopes(session: Session, user: User, rows: Iterable[tuple[int | Non
     zone_schools: dict[int, set[int]] = {}
     for school_id, zone_id in session.execute(
             select(School.id, School.zone_id).where(School.zone_id.in_({z for z, _ in wanted}))).all():
-        zone_schools.setdefault(zone_id, set()).add(school_id)
+        if zone_id is not None:
+            zone_schools.setdefault(zone_id, set()).add(school_id)
     return tuple(sorted(((frozenset(zone_schools.get(z, set())), subject) for z, subject in wanted),
                         key=lambda scope: (sorted(scope[0]), scope[1] or "")))
 
@@ -292,3 +294,33 @@ def can_view_thread(ctx: AccessContext, thread: DiscussionThread) -> bool:
 
 def can_moderate_discussions(ctx: AccessContext) -> bool:
     return ctx.is_admin
+
+
+# ---- administration -----------------------------------------------------------------------------
+# The district office (role admin) manages everything; a school admin (校管理员) manages their own school's
+# teachers. ``None`` as the context is the operator at the server's command line, who may do everything.
+
+def can_administer_district(ctx: AccessContext | None) -> bool:
+    """Zones, schools, communities, researchers' assignments, rubrics, the audit log."""
+    return ctx is None or ctx.is_admin
+
+
+def can_manage_people_of(ctx: AccessContext | None, school_id: int | None) -> bool:
+    """Create and import people at this school."""
+    if can_administer_district(ctx):
+        return True
+    assert ctx is not None
+    return school_id is not None and _is_school_admin_of(ctx, school_id)
+
+
+def can_manage_person(ctx: AccessContext | None, person: User) -> bool:
+    """Edit, deactivate, reset the password of this person: a school admin only their school's teachers."""
+    if can_administer_district(ctx):
+        return True
+    assert ctx is not None
+    return (person.role == UserRole.teacher and person.school_id is not None
+            and _is_school_admin_of(ctx, person.school_id))
+
+
+def may_grant_role(ctx: AccessContext | None, role: UserRole) -> bool:
+    return can_administer_district(ctx) or role == UserRole.teacher

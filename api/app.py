@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.activities.endpoints import router as activities_router
+from api.audit.client_ip import ClientIPMiddleware
 from api.auth.endpoints import router as auth_router
 from api.community.endpoints import router as community_router
 from api.discussions.endpoints import router as discussions_router
@@ -29,12 +30,13 @@ from api.quotas.endpoints import router as quotas_router
 from api.reports.endpoints import router as reports_router
 from api.rubrics.endpoints import router as rubrics_router
 from api.spotchecks.endpoints import router as spotchecks_router
+from api.users.endpoints import router as users_router
 from api.workreports.endpoints import router as workreports_router
 from models.db import sessionmaker_for
 from tingke.settings import get_settings
 
-ROUTERS = [health_router, auth_router, community_router, rubrics_router, lessons_router, observations_router,
-           library_router, reports_router, jobs_router,
+ROUTERS = [health_router, auth_router, community_router, users_router, rubrics_router, lessons_router,
+           observations_router, library_router, reports_router, jobs_router,
            live_router, media_router, live_pages_router, pages_router]  # live before media: /media/live/
 ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_router, qualifications_router,
             workreports_router]  # community workflows: quotas, visits, spot-checks, 同课异构, 课改合格课, reports
@@ -48,6 +50,7 @@ def create_app() -> FastAPI:
                   description="Lesson observation and remote teaching for teaching-research communities.")
     app.state.sessionmaker = sessionmaker_for(settings.db_url)
     install_error_handlers(app)
+    app.add_middleware(ClientIPMiddleware)
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

@@ -48,9 +48,9 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from api.community.schemas import UserIn
-    from api.community.service import create_user
     from api.errors import APIError
+    from api.users.schemas import UserIn
+    from api.users.service import create_user
     from models.db import session_scope
 
     password = args.password or os.environ.get("TINGKE_NEW_PASSWORD")
@@ -60,7 +60,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         data = UserIn(username=args.username, display_name=args.name or args.username, password=password,
                       role=args.role, school_id=args.school_id, subject=args.subject)
         with session_scope(get_settings().db_url) as session:
-            user = create_user(session, data)
+            user, _ = create_user(session, None, data)
             print(f"created user {user.username} (id {user.id}, {user.role.value})")
     except APIError as exc:
         print(f"tingke: {exc.message}", file=sys.stderr)
