@@ -11,6 +11,7 @@ from api.community.endpoints import router as community_router
 from api.discussions.endpoints import router as discussions_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
+from api.imports.endpoints import router as imports_router
 from api.jobs.endpoints import router as jobs_router
 from api.lesson_events.endpoints import router as lesson_events_router
 from api.lessons.endpoints import router as lessons_router
@@ -40,6 +41,7 @@ ROUTERS = [health_router, auth_router, community_router, users_router, rubrics_r
            live_router, media_router, live_pages_router, pages_router]  # live before media: /media/live/
 ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_router, qualifications_router,
             workreports_router]  # community workflows: quotas, visits, spot-checks, 同课异构, 课改合格课, reports
+ROUTERS += [imports_router]  # district administration: bulk import
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
             poll_pages_router, discussion_pages_router]
 
