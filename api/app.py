@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.activities.endpoints import router as activities_router
+from api.admin.pages import router as admin_pages_router
 from api.audit.client_ip import ClientIPMiddleware
+from api.audit.endpoints import router as audit_router
 from api.auth.endpoints import router as auth_router
 from api.community.endpoints import router as community_router
 from api.discussions.endpoints import router as discussions_router
@@ -41,7 +43,7 @@ ROUTERS = [health_router, auth_router, community_router, users_router, rubrics_r
            live_router, media_router, live_pages_router, pages_router]  # live before media: /media/live/
 ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_router, qualifications_router,
             workreports_router]  # community workflows: quotas, visits, spot-checks, 同课异构, 课改合格课, reports
-ROUTERS += [imports_router]  # district administration: bulk import
+ROUTERS += [imports_router, audit_router, admin_pages_router]  # district administration: bulk import, audit log
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
             poll_pages_router, discussion_pages_router]
 

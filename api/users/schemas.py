@@ -33,7 +33,8 @@ class UserOut(BaseModel):
 
 class UserIn(BaseModel):
     model_config = Strict
-    username: str = Field(min_length=2, max_length=64, pattern=USERNAME)
+    username: str | None = Field(default=None, min_length=2, max_length=64, pattern=USERNAME,
+                                 description="Empty: the 工号, else the phone number")
     display_name: str = Field(min_length=1, max_length=100)
     password: str | None = Field(default=None, min_length=8, max_length=256,
                                  description="Empty: a one-time password is made and returned once")

@@ -6,6 +6,7 @@ the access rules and the audit record are the same on every path. ``ctx`` None i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -16,10 +17,12 @@ from api.audit.service import record
 from api.auth import passwords
 from api.auth import service as auth
 from api.errors import APIError, forbidden, not_found
+from api.users.schemas import USERNAME as USERNAME_PATTERN
 from api.users.schemas import UserIn, UserPatch
 from models import School, User, UserRole
 
 NEEDS_SCHOOL = (UserRole.teacher, UserRole.school_admin)
+USERNAME = re.compile(USERNAME_PATTERN)
 
 
 def _actor(ctx: AccessContext | None) -> User | None:
@@ -75,8 +78,11 @@ def create_user(session: Session, ctx: AccessContext | None, data: UserIn) -> tu
         raise forbidden("A school admin adds people to their own school only.")
     if not may_grant_role(ctx, data.role):
         raise forbidden("A school admin adds teachers only.")
-    if session.scalar(select(func.count()).where(User.username == data.username)):
-        raise APIError(409, "username_taken", f"The user name '{data.username}' is taken.", username=data.username)
+    username = data.username or data.employee_no or data.phone
+    if not username or not USERNAME.match(username):
+        raise APIError(422, "username_required", "Give a user name (or a 工号 made of letters and digits, or a phone).")
+    if session.scalar(select(func.count()).where(User.username == username)):
+        raise APIError(409, "username_taken", f"The user name '{username}' is taken.", username=username)
     if data.role in NEEDS_SCHOOL and data.school_id is None:
         raise APIError(422, "school_required", "Teachers and school admins belong to a school.")
     find_school(session, data.school_id)
@@ -87,7 +93,7 @@ def create_user(session: Session, ctx: AccessContext | None, data: UserIn) -> tu
     else:
         one_time = passwords.new_one_time_password()
         password_hash = passwords.hash_one_time(one_time)
-    user = User(username=data.username, display_name=data.display_name, password_hash=password_hash,
+    user = User(username=username, display_name=data.display_name, password_hash=password_hash,
                 role=data.role, school_id=data.school_id, subject=data.subject, birth_date=data.birth_date,
                 employee_no=data.employee_no, phone=data.phone, grade=data.grade, position=data.position,
                 must_change_password=one_time is not None)
