@@ -25,7 +25,8 @@ function counts(c) {
   return t("admin.import.counts", { created: c.created, updated: c.updated, unchanged: c.unchanged, error: c.error });
 }
 
-function changesText(changes) {
+function changesText(changes, status) {
+  if (status === "created") return Object.values(changes || {}).map(([, after]) => after).join(" · ");
   return Object.entries(changes || {}).map(([field, [before, after]]) =>
     before === null || before === undefined || before === "" ? `${field}：${after}` : `${field}：${before} → ${after}`).join("；");
 }
@@ -52,7 +53,7 @@ form.addEventListener("submit", async (event) => {
       cell(row, r.row, "num");
       cell(row, r.label);
       cell(row, t(`admin.import.status.${r.status}`), `status-${r.status}`);
-      cell(row, r.status === "error" ? r.message : changesText(r.changes));
+      cell(row, r.status === "error" ? r.message : changesText(r.changes, r.status));
     }
     $("import-counts").textContent = counts(plan.counts);
     const writable = plan.counts.created + plan.counts.updated;
