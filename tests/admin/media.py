@@ -33,8 +33,11 @@ def make_ready_lesson(db_url: str, lesson_id: int, seconds: int = 6) -> Path:
         assert lesson is not None
         lesson.status = LessonStatus.ready
         lesson.media_duration_seconds = info.duration
-        session.add(MediaAsset(lesson_id=lesson_id, kind=MediaKind.hls, path=str((hls / "master.m3u8").relative_to(root)),
+        def rel(path: Path) -> str:
+            return str(path.relative_to(root))
+
+        session.add(MediaAsset(lesson_id=lesson_id, kind=MediaKind.hls, path=rel(hls / "master.m3u8"),
                                content_type="application/vnd.apple.mpegurl", bytes=1, duration_seconds=info.duration,
-                               meta={"ladder": ladder_json(ladder), "audio": str((hls / "a" / "index.m3u8").relative_to(root)),
-                                     "download": str((folder / "download.mp4").relative_to(root))}))
+                               meta={"ladder": ladder_json(ladder), "audio": rel(hls / "a" / "index.m3u8"),
+                                     "download": rel(folder / "download.mp4")}))
     return folder
