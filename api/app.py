@@ -9,6 +9,7 @@ from api.admin.pages import router as admin_pages_router
 from api.audit.client_ip import ClientIPMiddleware
 from api.audit.endpoints import router as audit_router
 from api.auth.endpoints import router as auth_router
+from api.auth.oidc_pages import router as oidc_router
 from api.community.endpoints import router as community_router
 from api.discussions.endpoints import router as discussions_router
 from api.errors import install_error_handlers
@@ -43,7 +44,7 @@ ROUTERS = [health_router, auth_router, community_router, users_router, rubrics_r
            live_router, media_router, live_pages_router, pages_router]  # live before media: /media/live/
 ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_router, qualifications_router,
             workreports_router]  # community workflows: quotas, visits, spot-checks, 同课异构, 课改合格课, reports
-ROUTERS += [imports_router, audit_router, admin_pages_router]  # district administration: bulk import, audit log
+ROUTERS += [imports_router, audit_router, admin_pages_router, oidc_router]  # district administration (issue 13)
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
             poll_pages_router, discussion_pages_router]
 
