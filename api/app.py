@@ -12,6 +12,7 @@ from api.auth.endpoints import router as auth_router
 from api.auth.oidc_pages import router as oidc_router
 from api.community.endpoints import router as community_router
 from api.discussions.endpoints import router as discussions_router
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.imports.endpoints import router as imports_router
@@ -51,8 +52,9 @@ ROUTERS += [polls_router, discussions_router, notifications_router,  # live poll
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="tingke 听课", version="0.1.0",
+    app = FastAPI(title="tingke 听课", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Lesson observation and remote teaching for teaching-research communities.")
+    install_docs(app)  # Swagger UI from our own npm install: works offline
     app.state.sessionmaker = sessionmaker_for(settings.db_url)
     install_error_handlers(app)
     app.add_middleware(ClientIPMiddleware)
