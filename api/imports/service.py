@@ -106,13 +106,16 @@ def apply(session: Session, ctx: AccessContext | None, kind: str, data: bytes, f
     """Plan again and write every row that is not an error; one-time passwords of new people come back once."""
     rows = plan(session, ctx, kind, data, filename)
     passwords: list[dict[str, Any]] = []
+    new_people = [row for row in rows if row.status == "created" and kind == "people"]
+    if new_people:  # one batch: every check once for all rows, one flush
+        made = users.create_users(session, ctx, [UserIn(**row.values, password=None) for row in new_people])
+        passwords = [{"row": row.number, "name": user.display_name, "username": user.username, "password": one_time}
+                     for row, (user, one_time) in zip(new_people, made, strict=True)]
     for row in rows:
         if row.status == "created":
             if kind == "people":
-                user, one_time = users.create_user(session, ctx, UserIn(**row.values, password=None))
-                passwords.append({"row": row.number, "name": user.display_name, "username": user.username,
-                                  "password": one_time})
-            elif kind == "schools":
+                continue
+            if kind == "schools":
                 community.create_school(session, ctx, SchoolIn(**row.values))
             else:
                 community.create_assignment(session, ctx, AssignmentIn(**row.values))

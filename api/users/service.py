@@ -7,9 +7,10 @@ the access rules and the audit record are the same on every path. ``ctx`` None i
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api.access import AccessContext, can_manage_people_of, can_manage_person, may_grant_role
@@ -74,34 +75,66 @@ def get_person(session: Session, ctx: AccessContext | None, user_id: int) -> Use
 
 def create_user(session: Session, ctx: AccessContext | None, data: UserIn) -> tuple[User, str | None]:
     """A new person; without a password they get a one-time one (returned once) to change at first sign-in."""
-    if not can_manage_people_of(ctx, data.school_id):
-        raise forbidden("A school admin adds people to their own school only.")
-    if not may_grant_role(ctx, data.role):
-        raise forbidden("A school admin adds teachers only.")
-    username = data.username or data.employee_no or data.phone
-    if not username or not USERNAME.match(username):
-        raise APIError(422, "username_required", "Give a user name (or a 工号 made of letters and digits, or a phone).")
-    if session.scalar(select(func.count()).where(User.username == username)):
-        raise APIError(409, "username_taken", f"The user name '{username}' is taken.", username=username)
-    if data.role in NEEDS_SCHOOL and data.school_id is None:
-        raise APIError(422, "school_required", "Teachers and school admins belong to a school.")
-    find_school(session, data.school_id)
-    _check_unique(session, None, data.employee_no, data.phone)
-    one_time = None
-    if data.password:
-        password_hash = passwords.hash_password(data.password)
-    else:
-        one_time = passwords.new_one_time_password()
-        password_hash = passwords.hash_one_time(one_time)
-    user = User(username=username, display_name=data.display_name, password_hash=password_hash,
-                role=data.role, school_id=data.school_id, subject=data.subject, birth_date=data.birth_date,
-                employee_no=data.employee_no, phone=data.phone, grade=data.grade, position=data.position,
-                must_change_password=one_time is not None)
-    session.add(user)
+    return create_users(session, ctx, [data])[0]
+
+
+def _taken(session: Session, column: Any, values: set[str]) -> set[str]:
+    found: set[str] = set()
+    ordered = sorted(values)
+    for start in range(0, len(ordered), 500):  # bounded IN lists
+        found |= set(session.scalars(select(column).where(column.in_(ordered[start:start + 500]))))
+    return found
+
+
+def create_users(session: Session, ctx: AccessContext | None, items: list[UserIn]) -> list[tuple[User, str | None]]:
+    """Create many people at once with the rules of :func:`create_user` (the bulk import's path): every check
+    is made for all of them with one query per kind, then all are written in one flush. Any refusal refuses
+    the whole batch, before anything is written."""
+    schools = {s.id for s in session.scalars(select(School).where(
+        School.id.in_({d.school_id for d in items if d.school_id is not None} or {-1})))}
+    names: list[str] = []
+    for data in items:
+        if not can_manage_people_of(ctx, data.school_id):
+            raise forbidden("A school admin adds people to their own school only.")
+        if not may_grant_role(ctx, data.role):
+            raise forbidden("A school admin adds teachers only.")
+        username = data.username or data.employee_no or data.phone
+        if not username or not USERNAME.match(username):
+            raise APIError(422, "username_required",
+                           "Give a user name (or a 工号 made of letters and digits, or a phone).")
+        if data.role in NEEDS_SCHOOL and data.school_id is None:
+            raise APIError(422, "school_required", "Teachers and school admins belong to a school.")
+        if data.school_id is not None and data.school_id not in schools:
+            raise APIError(422, "unknown_school", f"School {data.school_id} does not exist.", school_id=data.school_id)
+        names.append(username)
+    for column, values, code, label in (
+            (User.username, names, "username_taken", "user name"),
+            (User.employee_no, [d.employee_no for d in items if d.employee_no], "employee_no_taken", "工号"),
+            (User.phone, [d.phone for d in items if d.phone], "phone_taken", "phone number")):
+        twice = {v for v, n in Counter(values).items() if n > 1}
+        taken = sorted(_taken(session, column, set(values)) | twice)
+        if taken:
+            if code == "username_taken":
+                raise APIError(409, code, f"The {label} '{taken[0]}' is taken.", username=taken[0])
+            raise APIError(409, code, f"The {label} '{taken[0]}' is taken.", value=taken[0])
+    made: list[tuple[User, str | None]] = []
+    for data, username in zip(items, names, strict=True):
+        one_time = None
+        if data.password:
+            password_hash = passwords.hash_password(data.password)
+        else:
+            one_time = passwords.new_one_time_password()
+            password_hash = passwords.hash_one_time(one_time)
+        made.append((User(username=username, display_name=data.display_name, password_hash=password_hash,
+                          role=data.role, school_id=data.school_id, subject=data.subject, birth_date=data.birth_date,
+                          employee_no=data.employee_no, phone=data.phone, grade=data.grade, position=data.position,
+                          must_change_password=one_time is not None), one_time))
+    session.add_all([user for user, _ in made])
     session.flush()
-    record(session, _actor(ctx), "user.create", target_type="user", target_id=user.id, school_id=user.school_id,
-           summary=f"{user.display_name}（{user.username}）", role=user.role.value)
-    return user, one_time
+    for user, _ in made:
+        record(session, _actor(ctx), "user.create", target_type="user", target_id=user.id, school_id=user.school_id,
+               summary=f"{user.display_name}（{user.username}）", role=user.role.value)
+    return made
 
 
 def update_user(session: Session, ctx: AccessContext | None, user_id: int, data: UserPatch) -> User:
