@@ -76,6 +76,8 @@ def update_rubric(session: Session, ctx: AccessContext | None, rubric_id: int, d
         if used:
             raise APIError(409, "rubric_in_use", f"{used} observations were scored with this rubric: edit a copy.",
                            n=used)
+        rubric.dimensions = []
+        session.flush()  # the old rows go first: the new ones reuse their codes
         rubric.dimensions = _dimensions(data.dimensions)
         changes["dimensions"] = [d.code for d in data.dimensions]
         changes["weights"] = [d.weight for d in data.dimensions]

@@ -124,3 +124,27 @@ def test_district_admin_journey_on_a_phone(new_page, tmp_path) -> None:
     expect(teacher).to_have_url(re.compile(r"/lessons$"))
     assert PASSWORD != "chen-new-password"
     assert not teacher.js_errors, teacher.js_errors
+
+
+def test_rubric_copy_is_edited_with_weights_summing_to_100(new_page) -> None:
+    page = new_page(phone=True)
+    sign_in(page, "admin", "/admin/rubrics")
+    with page.expect_navigation():
+        page.locator("#rubric-list li").first.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/admin/rubrics/\d+$"))
+    expect(page.locator("#weight-sum")).to_have_text("100")
+    weights = page.locator("input[name=weight]")
+    weights.nth(0).fill("20")  # goals 10 → 20: the total is 110
+    expect(page.locator("#weight-sum")).to_have_text("110")
+    page.click("#rubric-form button[type=submit]")
+    expect(page.locator("#rubric-error")).to_contain_text("须为 100")
+    weights.nth(2).fill("10")  # process 20 → 10
+    page.click("#rubric-form button[type=submit]")
+    expect(page.locator("#rubric-saved")).to_be_visible()
+    with page.expect_navigation():
+        page.click("#make-default")
+    expect(page.locator(".badge.ready")).to_have_text("默认")
+    page.reload()
+    expect(page.locator("input[name=weight]").nth(0)).to_have_value("20")
+    assert no_horizontal_overflow(page)
+    assert not page.js_errors, page.js_errors
