@@ -6,10 +6,10 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.community.schemas import Strict
 from api.types import DbId
 from models import StaffPosition, UserRole
 
-Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
 USERNAME = r"^[A-Za-z0-9_.\-]+$"
 PHONE = r"^1[3-9]\d{9}$"  # a mainland mobile number, as a district office keeps it
 EMPLOYEE_NO = r"^[A-Za-z0-9_\-]{1,32}$"

@@ -7,9 +7,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth.passwords import hash_password
-from models import Community, Lesson, LessonKind, Locale, School, SchoolRole, User, UserRole, Visibility, Zone
+from models import (
+    Assignment,
+    Community,
+    Lesson,
+    LessonKind,
+    Locale,
+    School,
+    SchoolRole,
+    User,
+    UserRole,
+    Visibility,
+    Zone,
+)
 from models.db import session_scope
 from tests.conftest import sign_in
+from tingke.semesters import current_semester
 
 # Lessons of the matrix:
 #   A  teacher1's community lesson at the lead school
@@ -151,9 +164,8 @@ def test_admin_only_endpoints(client, world):
     assert client.get("/api/users", headers=sign_in(client, "head1")).status_code == 200
 
 
-def test_researcher_scope_follows_the_seeds(client, world, db_url, demo):
-    """Seed 003 part 8 / seed 004: a researcher observes any lesson of their subject in their zone(s); drop-in
-    observation applies to their contact schools; a zone assignment may name its subject."""
+def _chinese_lesson(db_url: str, demo: dict[str, int]) -> int:
+    """A public 语文 示范课 of teacher1 at the lead school (researcher1 is 数学)."""
     with session_scope(db_url) as s:
         teacher1 = s.get(User, demo["teacher1"])
         assert teacher1 is not None
@@ -161,12 +173,17 @@ def test_researcher_scope_follows_the_seeds(client, world, db_url, demo):
                          school_id=teacher1.school_id, kind=LessonKind.demonstration, visibility=Visibility.public)
         s.add(chinese)
         s.flush()
-        chinese_id = chinese.id
+        return chinese.id
+
+
+def test_researcher_scope_follows_the_seeds(client, world, db_url, demo):
+    """Seed 003 part 8 / seed 004: a researcher observes any lesson of their subject in their zone(s); drop-in
+    observation applies to their contact schools; a zone assignment may name its subject."""
+    chinese_id = _chinese_lesson(db_url, demo)
+    with session_scope(db_url) as s:
         zone_id = s.query(Zone).filter_by(code="chengdong").one().id
         outsider = s.query(User).filter_by(username="outsider_r").one()
         outsider.subject = "数学"
-        from models import Assignment
-        from tingke.semesters import current_semester
         s.add(Assignment(researcher_id=outsider.id, zone_id=zone_id, subject="语文", semester=current_semester()))
     demo_lesson = 1  # teacher1's public 勾股定理 示范课 at the lead school: researcher1 is 数学, contact school rural1
     r1, zoned = sign_in(client, "researcher1"), sign_in(client, "outsider_r")
@@ -186,14 +203,7 @@ def test_researcher_scope_follows_the_seeds(client, world, db_url, demo):
 
 
 def test_lesson_page_says_why_a_researcher_may_not_score(client, world, db_url, demo):
-    with session_scope(db_url) as s:
-        teacher1 = s.get(User, demo["teacher1"])
-        assert teacher1 is not None
-        chinese = Lesson(title="语文示范课", subject="语文", grade="三年级", teacher_id=teacher1.id,
-                         school_id=teacher1.school_id, kind=LessonKind.demonstration, visibility=Visibility.public)
-        s.add(chinese)
-        s.flush()
-        chinese_id = chinese.id
+    chinese_id = _chinese_lesson(db_url, demo)
     client.post("/api/auth/session", data={"username": "researcher1", "password": "tingke-demo"})
     page = client.get(f"/lessons/{chinese_id}")
     assert page.status_code == 200
