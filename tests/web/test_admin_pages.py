@@ -71,6 +71,11 @@ def test_district_admin_journey_on_a_phone(new_page, tmp_path) -> None:
     book = tmp_path / "城南中学教师名册.xlsx"
     book.write_bytes(xlsx(PEOPLE_HEADER, rows, title="城南中学 2026 学年教师名册"))
     page.goto("/admin/import")
+    # a county office on a weak link: 100 kbit/s down, 300 ms latency, for the upload, preview and confirmation
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 300,
+                                                  "downloadThroughput": 100_000 // 8, "uploadThroughput": 100_000 // 8})
     page.set_input_files("#import-file", str(book))
     page.click("#import-preview")
     expect(page.locator("#import-rows tbody tr")).to_have_count(20)
@@ -83,6 +88,8 @@ def test_district_admin_journey_on_a_phone(new_page, tmp_path) -> None:
     page.click("#import-confirm")
     expect(page.locator("#import-done")).to_be_visible()
     expect(page.locator("#password-rows tbody tr")).to_have_count(19)
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
     page.goto("/admin/users?q=T0301")
     expect(page.locator("#user-list li")).to_have_count(1)
     expect(page.locator("#user-list")).to_contain_text("城南中学")
