@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages, the language switch, and the translation table for scripts."""
+"""Sign-in, sign-out and password pages, the language switch, and the translation table for scripts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from api.auth import service, tokens
+from api.auth import passwords, service, tokens
 from api.auth.endpoints import end_session, start_session
 from api.deps import DB, optional_user
 from api.errors import APIError
-from api.pages.deps import safe_next
+from api.pages.deps import PageUser, safe_next
 from api.pages.i18n import LANG_COOKIE, LANGUAGES, messages
 from api.pages.rendering import render
 from models import User
@@ -60,6 +60,8 @@ def login_submit(
             response = again("login.error.throttled", 429, seconds=seconds)
             response.headers["Retry-After"] = seconds
             return response
+        if exc.code == "account_deactivated":
+            return again("login.error.deactivated", 403)
         return again("login.error.bad_credentials", 401)
     response = RedirectResponse(target, status_code=303)
     start_session(response, user, request)
@@ -69,9 +71,13 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+def logout(request: Request, session: DB, user: Annotated[User | None, Depends(optional_user)],
+           csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Signing out ends every session of the user (api.auth.service.revoke_sessions), not only this cookie."""
     if not _csrf_ok(request, csrf_token):
         raise APIError(403, "csrf_failed", "The form expired or came from another site. Reload the page.")
+    if user is not None:
+        service.revoke_sessions(session, user)
     response = RedirectResponse("/login", status_code=303)
     end_session(response)
     return response
@@ -103,3 +109,41 @@ def translation_table(lang: str) -> JSONResponse:
     if lang not in LANGUAGES:
         raise APIError(404, "not_found", f"No translations for '{lang}'.")
     return JSONResponse(messages()[lang], headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/account/password")
+def password_page(request: Request, user: PageUser) -> Response:
+    """Change one's password: a plain form, so it works without scripts on a weak link."""
+    return render(request, "account_password.html", user, error=None, saved=False, min_length=passwords.MIN_LENGTH)
+
+
+@router.post("/account/password")
+def password_submit(
+    request: Request,
+    session: DB,
+    user: PageUser,  # a cookie POST: optional_user has checked the form's CSRF token
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+    repeat: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """Every other session of the user ends (api.auth.service.change_password); this browser gets a new cookie."""
+
+    def again(key: str, status: int, **values: object) -> Response:
+        return render(request, "account_password.html", user, status_code=status, saved=False,
+                      min_length=passwords.MIN_LENGTH, error={"key": key, "values": values})
+
+    if new_password != repeat:
+        return again("password.mismatch", 422)
+    try:
+        service.change_password(session, user, current_password, new_password)
+    except APIError as exc:
+        if exc.status == 429:
+            seconds = (exc.headers or {}).get("Retry-After", "")
+            response = again("login.error.throttled", 429, seconds=seconds)
+            response.headers["Retry-After"] = seconds
+            return response
+        return again(f"apierr.{exc.code}", exc.status, **exc.extra)
+    response = render(request, "account_password.html", user, error=None, saved=True,
+                      min_length=passwords.MIN_LENGTH)
+    start_session(response, user, request)
+    return response
