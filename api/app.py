@@ -11,6 +11,7 @@ from api.discussions.endpoints import router as discussions_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.jobs.endpoints import router as jobs_router
+from api.kit.body_limit import BodyLimitMiddleware
 from api.lesson_events.endpoints import router as lesson_events_router
 from api.lessons.endpoints import router as lessons_router
 from api.lessons.pages import router as lesson_pages_router
@@ -50,6 +51,7 @@ def create_app() -> FastAPI:
                   description="Lesson observation and remote teaching for teaching-research communities.")
     app.state.sessionmaker = sessionmaker_for(settings.db_url)
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)  # outside routing: an oversized body is refused before auth
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

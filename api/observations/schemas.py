@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from api.types import DbId
 from models import ObservationState
@@ -20,7 +20,8 @@ class ObservationIn(BaseModel):
 
 class ObservationPatch(BaseModel):
     model_config = Strict
-    scores: dict[str, float] | None = Field(default=None, description="Dimension code → score")
+    # Scores are JSON numbers: "7" (text) is refused, not quietly converted (the web pages send numbers).
+    scores: dict[str, StrictFloat] | None = Field(default=None, description="Dimension code → score (a number)")
     comments: str | None = Field(default=None, max_length=20000)
     summary: str | None = Field(default=None, max_length=20000)
 
