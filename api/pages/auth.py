@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,6 +24,14 @@ router = APIRouter(include_in_schema=False)
 def _csrf_ok(request: Request, sent: str) -> bool:
     expected = request.cookies.get(tokens.CSRF_COOKIE, "")
     return bool(expected and sent and hmac.compare_digest(expected, sent))
+
+
+def _throttled(again: Callable[..., Response], exc: APIError) -> Response:
+    """The form again, saying how long to wait (a throttled sign-in or password change), with Retry-After."""
+    seconds = (exc.headers or {}).get("Retry-After", "")
+    response = again("login.error.throttled", 429, seconds=seconds)
+    response.headers["Retry-After"] = seconds
+    return response
 
 
 @router.get("/login")
@@ -56,10 +65,7 @@ def login_submit(
         user = service.authenticate(session, username, password)
     except APIError as exc:
         if exc.status == 429:
-            seconds = (exc.headers or {}).get("Retry-After", "")
-            response = again("login.error.throttled", 429, seconds=seconds)
-            response.headers["Retry-After"] = seconds
-            return response
+            return _throttled(again, exc)
         if exc.code == "account_deactivated":
             return again("login.error.deactivated", 403)
         return again("login.error.bad_credentials", 401)
@@ -138,10 +144,7 @@ def password_submit(
         service.change_password(session, user, current_password, new_password)
     except APIError as exc:
         if exc.status == 429:
-            seconds = (exc.headers or {}).get("Retry-After", "")
-            response = again("login.error.throttled", 429, seconds=seconds)
-            response.headers["Retry-After"] = seconds
-            return response
+            return _throttled(again, exc)
         return again(f"apierr.{exc.code}", exc.status, **exc.extra)
     response = render(request, "account_password.html", user, error=None, saved=True,
                       min_length=passwords.MIN_LENGTH)

@@ -19,6 +19,7 @@ from api.observations.service import weighted_total
 from api.reports import charts
 from api.reports.labels import clock, date_time, lesson_kind, number, observation_state, zh
 from api.reports.lesson import LessonReport
+from api.reports.word import table
 from models import Lesson, Observation
 
 FIGURE_WIDTH = Cm(13)
@@ -28,16 +29,6 @@ def _lesson_facts(lesson: Lesson) -> list[tuple[str, str]]:
     return [("课题", lesson.title), ("主题", lesson.topic), ("授课教师", lesson.teacher.display_name),
             ("学校", lesson.school.name), ("学科", lesson.subject), ("年级", lesson.grade),
             ("课型", lesson_kind(lesson.kind.value)), ("上课时间", date_time(lesson.scheduled_at))]
-
-
-def _table(doc: DocumentObject, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = text
 
 
 def _figure(doc: DocumentObject, png: bytes, caption: str) -> None:
@@ -62,7 +53,7 @@ def _summary(doc: DocumentObject, report: LessonReport) -> None:
         doc.add_paragraph(f"{zh('report.observers')}：{report.covered}。"
                           + zh("report.too_few", n=report.min_observations))
         return
-    _table(doc, ["维度", "权重", "平均分", "标准差", "最低", "最高"], [
+    table(doc, ["维度", "权重", "平均分", "标准差", "最低", "最高"], [
         [s.dimension.name_zh, f"{s.dimension.weight:g}", number(s.mean), number(s.std), number(s.min), number(s.max)]
         for s in agg.dimensions])
     doc.add_paragraph(f"{zh('report.observers')}：{report.covered}；总分平均 {number(agg.total_mean)}"
@@ -98,7 +89,7 @@ def _figures(doc: DocumentObject, report: LessonReport, analytics: dict[str, Any
         png = charts.talk_shares([(zh("report.this_lesson"), shares), (zh("report.flanders"), norm)], labels,
                                  zh("report.talk"))
         _figure(doc, png, zh("report.talk"))
-        _table(doc, ["", zh("report.talk.seconds"), zh("report.talk.share"), zh("report.flanders")], [
+        table(doc, ["", zh("report.talk.seconds"), zh("report.talk.share"), zh("report.flanders")], [
             [labels[k], number((talk.get(k) or {}).get("seconds")), f"{shares[k]:.0%}", f"{norm[k]:.0%}"]
             for k in shares])
 
@@ -117,13 +108,13 @@ def _record(doc: DocumentObject, report: LessonReport, obs: Observation) -> None
     doc.add_paragraph(line)
     by_id = {d.id: d for d in obs.rubric.dimensions}
     scores = sorted(obs.scores, key=lambda s: by_id[s.dimension_id].position if s.dimension_id in by_id else 0)
-    _table(doc, ["维度", "得分", "满分"], [
+    table(doc, ["维度", "得分", "满分"], [
         [by_id[s.dimension_id].name_zh if s.dimension_id in by_id else str(s.dimension_id), f"{s.score:g}",
          f"{by_id[s.dimension_id].max_score:g}" if s.dimension_id in by_id else ""] for s in scores])
     doc.add_paragraph(f"总分：{number(weighted_total(obs))} / 100")
     doc.add_heading("课堂记录", level=2)
     if obs.notes:
-        _table(doc, ["时间", "记录", "标签"], [
+        table(doc, ["时间", "记录", "标签"], [
             [clock(note.t), note.text, "、".join(names.get(tag, tag) for tag in note.tags or [])]
             for note in obs.notes])
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import BytesIO
 
 from docx import Document
-from docx.document import Document as DocumentObject
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -13,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from api.qualifications.schemas import PassRateOut
 from api.quotas.service import PersonProgress, SchoolProgress
 from api.reports.labels import lesson_kind, zh
+from api.reports.word import table
 from api.reports.work import ResearcherPeriod
 
 METRICS = ("observations", "drop_in_share", "contact_observations", "visit_days", "activities", "seminars",
@@ -27,17 +27,6 @@ def metric_text(metric: str, done: float, target: float) -> str:
     if metric == "drop_in_share":
         return f"{done:.0%} / {target:.0%}"
     return f"{done:g} / {target:g}"
-
-
-def _table(doc: DocumentObject, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = text
 
 
 def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress | None) -> bytes:
@@ -55,14 +44,14 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     doc.add_heading("一、进校蹲点", level=1)
     if period.visits:
-        _table(doc, ["日期", "学校", "内容", "纪要"], [
+        table(doc, ["日期", "学校", "内容", "纪要"], [
             [str(v.held_on), v.school.name if v.school else "", v.title, v.minutes[:200]] for v in period.visits])
     else:
         doc.add_paragraph("本期无进校记录。")
 
     doc.add_heading("二、听课评课", level=1)
     if period.observations:
-        _table(doc, ["日期", "课题", "执教", "学校", "课型", "推门", "得分"], [
+        table(doc, ["日期", "课题", "执教", "学校", "课型", "推门", "得分"], [
             [str(o.day), o.lesson_title, o.teacher, o.school, lesson_kind(o.kind),
              ("是（已签名）" if o.signed else "是") if o.drop_in else "否",
              f"{o.total:.1f}" if o.total is not None else "—"] for o in period.observations])
@@ -71,7 +60,7 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     doc.add_heading("三、评分概况", level=1)
     if period.dimension_means:
-        _table(doc, ["评课维度", "平均分"], [[name, f"{m:.2f}"] for name, m in period.dimension_means])
+        table(doc, ["评课维度", "平均分"], [[name, f"{m:.2f}"] for name, m in period.dimension_means])
     else:
         doc.add_paragraph("本期无评分。")
 
@@ -86,7 +75,7 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     doc.add_heading("五、教研活动", level=1)
     if period.activities:
-        _table(doc, ["日期", "类型", "主题", "地点"], [
+        table(doc, ["日期", "类型", "主题", "地点"], [
             [str(a.held_on), zh(f"wf.kind.{a.kind.value}"), a.title, a.school.name if a.school else "片区"]
             for a in period.activities])
     else:
@@ -100,7 +89,7 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     if quota is not None:
         doc.add_heading("七、学期工作量完成情况", level=1)
-        _table(doc, ["指标", "完成 / 要求", "是否达标"], [
+        table(doc, ["指标", "完成 / 要求", "是否达标"], [
             [_metric(m.metric), metric_text(m.metric, m.done, m.target), "达标" if m.met else "未达标"]
             for m in quota.metrics])
     out = BytesIO()
