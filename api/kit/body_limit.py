@@ -3,9 +3,10 @@
 An ASGI middleware, outside routing and every dependency: a request whose ``Content-Length`` is over the
 limit is answered at once without reading a byte of its body; a chunked body is counted as it arrives and
 refused at the first byte over the limit (the route sees an HTTP 413 error, answered with the JSON error
-shape). The limit is ``TINGKE_JSON_BODY_MAX_BYTES`` for JSON and forms; the upload routes keep their own
-limits, enforced as they stream (``upload_max_bytes``, ``upload_chunk_max_bytes``,
-``activity_material_max_bytes``).
+shape). The limit is ``TINGKE_JSON_BODY_MAX_BYTES`` for JSON and forms. The recording upload routes keep their own
+limits and refusals, enforced as they stream (``upload_max_bytes``, ``upload_chunk_max_bytes``): this
+middleware leaves them alone. An activity's attached file is parsed as multipart before its route runs, so
+it gets ``activity_material_max_bytes`` plus the multipart framing here.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tingke.settings import Settings, get_settings
 
 MULTIPART_OVERHEAD = 64 * 1024  # part headers and boundaries around an attached file
 
-# (method, path) → the limit of a route that streams a large body and checks it itself; None: the JSON limit.
+# Routes that stream a large body and check its size themselves (None: no limit here).
 RECORDING = re.compile(r"^/api/lessons/\d+/recording$")
 UPLOAD_CHUNK = re.compile(r"^/api/uploads/[^/]+$")
 MATERIAL = re.compile(r"^/api/activities/\d+/materials$")
@@ -37,14 +38,14 @@ class BodyTooLarge(HTTPException):
         self.limit = limit
 
 
-def body_limit(scope: Scope, settings: Settings) -> int:
-    """The largest body this request may carry."""
+def body_limit(scope: Scope, settings: Settings) -> int | None:
+    """The largest body this request may carry; None for the recording uploads, which check their own."""
     method, path = scope["method"], scope["path"]
     content_type = Headers(scope=scope).get("content-type", "")
     if method == "POST" and RECORDING.match(path) and not content_type.startswith("application/json"):
-        return settings.upload_max_bytes
+        return None
     if method == "PATCH" and UPLOAD_CHUNK.match(path):
-        return settings.upload_chunk_max_bytes
+        return None
     if method == "POST" and MATERIAL.match(path):
         return settings.activity_material_max_bytes + MULTIPART_OVERHEAD
     return settings.json_body_max_bytes
@@ -62,7 +63,7 @@ def too_large_response(limit: int) -> JSONResponse:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope, Settings], int] = body_limit) -> None:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope, Settings], int | None] = body_limit) -> None:
         self.app = app
         self.limit_for = limit_for
 
@@ -71,6 +72,9 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope, get_settings())
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
         declared = _declared(scope)
         if declared is not None and declared > limit:
             await too_large_response(limit)(scope, receive, send)
