@@ -101,7 +101,8 @@ def seed_demo(session: Session) -> dict[str, User]:
 
 def _seed_lessons(session: Session, users: dict[str, User], schools: dict[str, School]) -> None:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    group = LessonGroup(topic="勾股定理", subject="数学", grade="八年级", created_by_id=users["researcher1"].id)
+    group = LessonGroup(topic="勾股定理", subject="数学", grade="八年级", created_by_id=users["researcher1"].id,
+                        zone_id=schools["lead"].zone_id)
     session.add(group)
     session.flush()
 
@@ -113,8 +114,8 @@ def _seed_lessons(session: Session, users: dict[str, User], schools: dict[str, S
         session.add(row)
         return row
 
-    lesson("teacher1", "勾股定理（示范课）", LessonKind.demonstration, 1, topic="勾股定理",
-           visibility=Visibility.public, group_id=group.id)
+    group.origin_lesson = lesson("teacher1", "勾股定理（示范课）", LessonKind.demonstration, 1, topic="勾股定理",
+                                 visibility=Visibility.public, group_id=group.id)
     lesson("teacher2", "勾股定理（同课异构）", LessonKind.ordinary, 2, topic="勾股定理", group_id=group.id)
     lesson("teacher3", "古诗二首·春晓", LessonKind.open, 3, topic="春晓", grade="一年级")
     lesson("teacher4", "《植物妈妈有办法》", LessonKind.observation, 4, topic="植物妈妈有办法", grade="二年级")

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     signin_free_failures: int = 3
     signin_max_delay_seconds: int = 60
 
+    json_body_max_bytes: int = Field(
+        default=4 * 1024**2, ge=1024, description="Largest request body outside uploads (JSON, forms): 413 unread")
     upload_max_bytes: int = 4 * 1024**3
     upload_chunk_max_bytes: int = 16 * 1024**2
     recording_max_seconds: int = 4 * 3600

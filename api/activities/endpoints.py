@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 
+from api.access import activities_clause
 from api.activities import service, storage
 from api.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, LinkIn, MaterialOut
 from api.deps import DB, Access
@@ -34,7 +35,7 @@ def list_activities(
     school_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     mine: bool = False,
 ) -> Page[ActivityOut]:
-    query = select(Activity).where(service.visible_clause(session, ctx))
+    query = select(Activity).where(activities_clause(session, ctx))
     if kind is not None:
         query = query.where(Activity.kind == kind)
     if semester is not None:
