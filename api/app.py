@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from api.activities.endpoints import router as activities_router
 from api.auth.endpoints import router as auth_router
 from api.community.endpoints import router as community_router
+from api.db import commit_before_response
 from api.discussions.endpoints import router as discussions_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
                   description="Lesson observation and remote teaching for teaching-research communities.")
     app.state.sessionmaker = sessionmaker_for(settings.db_url)
     install_error_handlers(app)
+    commit_before_response(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)
