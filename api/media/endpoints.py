@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.requests import ClientDisconnect
@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 from api.deps import DB, Access, CurrentUser
 from api.errors import APIError
 from api.lessons.service import get_managed, get_visible
-from api.media import service, uploads
+from api.media import service, serving, uploads
 from models import LessonAnalytics, TranscriptSegment
 from tingke.signing import check_media_url
 
@@ -135,7 +135,14 @@ def lesson_media(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
 
 @router.get("/media/{path:path}", include_in_schema=False)
 @router.head("/media/{path:path}", include_in_schema=False)
-def serve_media(path: str, md5: str | None = None, expires: str | None = None) -> Response:
+async def serve_media(path: str, md5: str | None = None, expires: str | None = None) -> Response:
+    """Playlists, segments, pictures and downloads by signed URL. No database session, and none of the
+    request threads: a hundred players fetching segments must not wait behind (or starve) the requests
+    that write notes. The file is read in one trip to the media threads (see api/media/serving.py)."""
+    return await serving.in_media_thread(_media_response, path, md5, expires)
+
+
+def _media_response(path: str, md5: str | None, expires: str | None) -> Response:
     uri = service.media_uri(path)
     if not check_media_url(uri, md5, expires):
         raise APIError(403, "link_expired", "This media link is invalid or has expired. Reload the page.")
@@ -149,7 +156,7 @@ def serve_media(path: str, md5: str | None = None, expires: str | None = None) -
     headers = {"Cache-Control": "private, max-age=3600"}
     if file.name == "download.mp4":
         headers["Content-Disposition"] = 'attachment; filename="lesson.mp4"'
-    return FileResponse(file, media_type=content_type, headers=headers)
+    return serving.file_response(file, content_type, headers)
 
 
 # ---- transcript, subtitles, analytics -------------------------------------------------------------
