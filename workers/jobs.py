@@ -25,6 +25,8 @@ from tingke.stage_errors import LeaseLost
 
 log = logging.getLogger(__name__)
 
+RENEWAL_WORST_SECONDS = 20.0  # one renewal attempt can wait this long (SQLite's busy_timeout is 15 s)
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -140,9 +142,9 @@ class Heartbeat:
             except Exception:  # a busy database: try again soon, not a whole beat later
                 log.warning("lease renewal of job %s failed", self.job_id, exc_info=True)
                 wait = min(interval, 1.0)
-                if time.monotonic() - renewed >= 0.9 * lease:
-                    # The lease is running out and the sweeper may hand the job to another run: stop this one
-                    # rather than have two runs of one job write the same outputs.
+                if time.monotonic() - renewed >= lease - min(lease / 2, RENEWAL_WORST_SECONDS):
+                    # The lease may run out before the next attempt returns and the sweeper then hands the job
+                    # to another run: stop this one rather than have two runs of one job write the same outputs.
                     log.warning("job %s: lease not renewed for %.0f s; stopping this run", self.job_id,
                                 time.monotonic() - renewed)
                     self.lost.set()
