@@ -169,8 +169,16 @@ async def drive(base: str, world: World, args: argparse.Namespace, tally: Tally,
                                                args.rate, tally, stop_at)) for i in range(len(observers))]
         tasks.append(asyncio.create_task(prober(client, tally, stop_at)))
         upload = asyncio.create_task(uploader(client, teacher, world.upload_lesson_id, sample, tally))
-        await asyncio.wait_for(asyncio.gather(*tasks), args.duration + 30)  # the drain is bounded too
-        return await asyncio.wait_for(upload, 30)
+        # The drain is bounded too: what has not finished 60 s after the end is cancelled and counted.
+        _, unfinished = await asyncio.wait(tasks, timeout=args.duration + 60)
+        for task in unfinished:
+            task.cancel()
+            tally.fail("unfinished", "a client was still waiting for replies 60 s after the end")
+        try:
+            return await asyncio.wait_for(upload, max(1.0, stop_at + 60 - time.monotonic()))
+        except TimeoutError:
+            tally.fail("upload", "the upload had not finished 60 s after the end")
+            return None
 
 
 # ---- after the run: what the database kept ----------------------------------------------------------
@@ -238,7 +246,7 @@ def run_once(label: str, tree: Path, kind: str, args: argparse.Namespace, cache:
         try:
             with (plane(tree, env, "relay", folder / "relay.log") as relay,
                   plane(tree, env, "worker", folder / "worker.log") as worker,
-                  api_process(env, cwd=tree) as api):
+                  api_process(env, cwd=tree, log=folder / "api.log") as api):
                 cpu0 = {"api": cpu_seconds(api.pid), "relay": tree_cpu(relay.pid), "worker": tree_cpu(worker.pid)}
                 wall0 = time.monotonic()
                 job_id = asyncio.run(drive(api.base, world, args, tally, sample, length))
@@ -248,7 +256,9 @@ def run_once(label: str, tree: Path, kind: str, args: argparse.Namespace, cache:
                 job = job_outcome(world, job_id, folder / "worker.log", args.job_wait)
                 cpu["worker_with_job"] = tree_cpu(worker.pid) - cpu0["worker"]
             stored, missing = notes_kept(world.db_url, world.lesson_id, tally.notes_acked)
-            api_log = ""
+            api_log = (folder / "api.log").read_text(errors="replace")
+            api_log = {"database is locked": api_log.count("database is locked"),
+                       "QueuePool limit": api_log.count("QueuePool limit"), "tracebacks": api_log.count("Traceback")}
         finally:
             drop_world(world)
         result = {"label": label, "db": kind, "requests": summarise(tally), "errors": sum(tally.errors.values()),
@@ -256,7 +266,7 @@ def run_once(label: str, tree: Path, kind: str, args: argparse.Namespace, cache:
                   "notes_acked": len(tally.notes_acked), "notes_stored": stored, "notes_acked_missing": missing,
                   "upload_job": job, "job_ran_twice": job["claims"] > 1 or job["attempts"] > 1,
                   "cpu_percent": {k: round(100 * v / wall, 1) for k, v in cpu.items() if k != "worker_with_job"},
-                  "wall_seconds": round(wall, 1), "api_log_tail": api_log}
+                  "wall_seconds": round(wall, 1), "api_log_counts": api_log}
         print_run(result)
         return result
 
@@ -269,7 +279,7 @@ def print_run(r: dict[str, Any]) -> None:
                   "".join(f"{row[p] if row[p] is not None else '-':>9}" for p in ("p50", "p95", "p99")))
     print(f"   notes: {r['notes_sent']} sent, {r['notes_acked']} acknowledged, {r['notes_stored']} stored, "
           f"{r['notes_acked_missing']} acknowledged but missing; upload job: {r['upload_job']}; "
-          f"CPU %: {r['cpu_percent']}", flush=True)
+          f"CPU %: {r['cpu_percent']}; API log: {r['api_log_counts']}", flush=True)
     for line in r["error_samples"][:5]:
         print(f"   error: {line}")
 

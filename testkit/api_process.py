@@ -39,13 +39,16 @@ def _listening_socket() -> socket.socket:
 
 @contextmanager
 def api_process(env: dict[str, str], *, cwd: Path = ROOT, start_timeout: float = 90.0,
-                log_level: str = "warning") -> Iterator[ApiProcess]:
+                log_level: str = "warning", log: Path | None = None) -> Iterator[ApiProcess]:
     """Start ``uvicorn api.app:create_app`` with ``env`` (the TINGKE_* settings) on a socket it inherits;
-    yield once ``/api/health`` answers; stop it (SIGTERM, then SIGKILL) on exit."""
+    yield once ``/api/health`` answers; stop it (SIGTERM, then SIGKILL) on exit. ``log``: a file for its
+    output (else it goes to ours)."""
     sock = _listening_socket()
+    out = open(log, "wb") if log else None  # noqa: SIM115 (closed below)
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--fd",
                              str(sock.fileno()), "--log-level", log_level, "--timeout-graceful-shutdown", "5"],
-                            cwd=cwd, env={**os.environ, **env}, pass_fds=(sock.fileno(),))
+                            cwd=cwd, env={**os.environ, **env}, pass_fds=(sock.fileno(),), stdout=out,
+                            stderr=subprocess.STDOUT if out else None)
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
         deadline = time.monotonic() + start_timeout
@@ -70,6 +73,8 @@ def api_process(env: dict[str, str], *, cwd: Path = ROOT, start_timeout: float =
                 proc.kill()
                 proc.wait()
         sock.close()
+        if out:
+            out.close()
 
 
 def cpu_seconds(pid: int) -> float:
