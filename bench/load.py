@@ -154,10 +154,11 @@ def tree_cpu(pid: int) -> float:
 
 async def drive(base: str, world: World, args: argparse.Namespace, tally: Tally, sample: Path,
                 length: float) -> int | None:
-    # keepalive_expiry under uvicorn's 5-s keep-alive: a browser retries a request that raced the server
-    # closing an idle connection; httpx does not, so it must not reuse one that old.
+    # keepalive_expiry well under uvicorn's 5-s keep-alive: a browser retries a request that raced the server
+    # closing an idle connection; httpx does not, and a starved client reads replies late, so the server's
+    # idle clock runs ahead of ours.
     limits = httpx.Limits(max_connections=args.viewers + args.observers * 4 + 20,
-                          max_keepalive_connections=args.viewers + args.observers + 20, keepalive_expiry=3.0)
+                          max_keepalive_connections=args.viewers + args.observers + 20, keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
         teacher = await sign_in(client, "teacher1", PASSWORD)
         observers = [await sign_in(client, name, PASSWORD) for name in world.observers]

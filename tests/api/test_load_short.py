@@ -30,7 +30,7 @@ def ladder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list, float]
 
 
 async def load(base: str, lesson_id: int, observers: list[str], length: float, tally: Tally) -> None:
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=60, keepalive_expiry=3.0)
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=60, keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
         people = [await sign_in(client, name, PASSWORD) for name in observers]
         stop_at = time.monotonic() + SECONDS
