@@ -11,6 +11,7 @@ from api.audit.endpoints import router as audit_router
 from api.auth.endpoints import router as auth_router
 from api.auth.oidc_pages import router as oidc_router
 from api.community.endpoints import router as community_router
+from api.db import commit_before_response
 from api.discussions.endpoints import router as discussions_router
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(ClientIPMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outermost: an oversized body is refused before auth
+    commit_before_response(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 4 * 1024**3
     upload_chunk_max_bytes: int = 16 * 1024**2
     recording_max_seconds: int = 4 * 3600
+    video_max_pixels: int = Field(
+        default=4096 * 2304, ge=1, description="Largest picture (width x height) of a recording; covers 4K phones")
+    video_max_side: int = Field(default=4096, ge=1, description="Longest side of a recording's picture, in pixels")
+    video_max_fps: float = Field(default=240.0, gt=0, description="Highest frame rate (phones' slow motion)")
+    video_max_pixel_rate: int = Field(
+        default=3840 * 2160 * 60, ge=1, description="Largest pixels per second (4K at 60 fps, 1080p at 240 fps)")
 
     model_cache_dir: Path = Field(default=Path.home() / ".cache" / "tingke")
     whisper_model_dir: Path | None = Field(default=None, description="CTranslate2 Whisper model folder")

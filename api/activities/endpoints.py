@@ -76,10 +76,10 @@ def delete_activity(activity_id: PathId, session: DB, ctx: Access) -> Response:
 
 @router.post("/activities/{activity_id}/materials", response_model=MaterialOut, status_code=201,
              summary="Attach a file (multipart field 'file'); the size limit is a setting")
-async def upload_material(activity_id: PathId, session: DB, ctx: Access,
-                          file: Annotated[UploadFile, File()]) -> MaterialOut:
+def upload_material(activity_id: PathId, session: DB, ctx: Access,
+                    file: Annotated[UploadFile, File()]) -> MaterialOut:
     activity = service.get_editable(session, ctx, activity_id)
-    path, size, name = await storage.save(activity.id, file)
+    path, size, name = storage.save(activity.id, file)
     material = ActivityMaterial(activity_id=activity.id, name=name, path=path, size_bytes=size,
                                 content_type=(file.content_type or "")[:100], uploaded_by_id=ctx.user.id)
     session.add(material)
