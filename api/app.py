@@ -11,6 +11,7 @@ from api.discussions.endpoints import router as discussions_router
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.jobs.endpoints import router as jobs_router
+from api.kit.compression import install_compression
 from api.lesson_events.endpoints import router as lesson_events_router
 from api.lessons.endpoints import router as lessons_router
 from api.library.endpoints import router as library_router
@@ -19,6 +20,7 @@ from api.live.pages import router as live_pages_router
 from api.media.endpoints import router as media_router
 from api.notifications.endpoints import router as notifications_router
 from api.observations.endpoints import router as observations_router
+from api.offline.pages import router as offline_router
 from api.pages.discussions import router as discussion_pages_router
 from api.pages.endpoints import router as pages_router
 from api.pages.polls import router as poll_pages_router
@@ -39,7 +41,7 @@ ROUTERS = [health_router, auth_router, community_router, rubrics_router, lessons
 ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_router, qualifications_router,
             workreports_router]  # community workflows: quotas, visits, spot-checks, 同课异构, 课改合格课, reports
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
-            poll_pages_router, discussion_pages_router]
+            poll_pages_router, discussion_pages_router, offline_router]
 
 
 def create_app() -> FastAPI:
@@ -51,4 +53,5 @@ def create_app() -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)
+    install_compression(app)
     return app

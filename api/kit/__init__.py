@@ -1,0 +1,1 @@
+"""Helpers shared by pages and the API: static assets, response compression."""
