@@ -21,7 +21,7 @@ router = APIRouter(tags=["media"])
 
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg",
                  ".json": "application/json", ".vtt": "text/vtt; charset=utf-8", ".mp4": "video/mp4",
-                 ".m4s": "video/iso.segment", ".wav": "audio/wav"}
+                 ".m4s": "video/iso.segment", ".wav": "audio/wav", ".m4a": "audio/mp4"}
 
 
 class UploadIn(BaseModel):
@@ -118,7 +118,8 @@ def lesson_media(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
 
 @router.get("/media/{path:path}", include_in_schema=False)
 @router.head("/media/{path:path}", include_in_schema=False)
-def serve_media(path: str, md5: str | None = None, expires: str | None = None) -> Response:
+def serve_media(path: str, md5: str | None = None, expires: str | None = None,
+                name: Annotated[str | None, Query(max_length=300)] = None) -> Response:
     uri = service.media_uri(path)
     if not check_media_url(uri, md5, expires):
         raise APIError(403, "link_expired", "This media link is invalid or has expired. Reload the page.")
@@ -130,8 +131,8 @@ def serve_media(path: str, md5: str | None = None, expires: str | None = None) -
         text = service.sign_playlist(file.read_text(), uri, int(expires or 0))
         return PlainTextResponse(text, media_type=content_type, headers={"Cache-Control": "private, max-age=60"})
     headers = {"Cache-Control": "private, max-age=3600"}
-    if file.name == "download.mp4":
-        headers["Content-Disposition"] = 'attachment; filename="lesson.mp4"'
+    if (disposition := service.download_disposition(file, name)) is not None:
+        headers["Content-Disposition"] = disposition
     return FileResponse(file, media_type=content_type, headers=headers)
 
 
