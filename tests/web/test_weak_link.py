@@ -220,12 +220,12 @@ def test_subtitles_are_a_rendition_of_the_master_playlist(phone, world: World) -
     p = phone(None)
     p.sign_in()
     p.page.goto("/library")
-    cues = p.page.evaluate("""async () => {
-      const media = await fetch('/api/lessons/%d/media').then((r) => r.json());
+    cues = p.page.evaluate("""async (lesson) => {
+      const media = await fetch(`/api/lessons/${lesson}/media`).then((r) => r.json());
       const { default: Hls } = await import('/static/vendor/hls/hls.min.mjs');
       const v = document.createElement('video'); v.muted = true; document.body.append(v);
       const hls = new Hls(); hls.loadSource(media.hls); hls.attachMedia(v); v.play();
       for (let i = 0; i < 100 && !(v.textTracks[0]?.cues?.length); i++) await new Promise((r) => setTimeout(r, 200));
-      return [...(v.textTracks[0]?.cues || [])].map((c) => [Math.round(c.startTime * 10) / 10, c.text]); }""" % LESSON)
+      return [...(v.textTracks[0]?.cues || [])].map((c) => [Math.round(c.startTime * 10) / 10, c.text]); }""", LESSON)
     expected = [(round(start, 1), text) for start, _, text in world.lines if start < 60]
     assert [tuple(c) for c in cues][:len(expected)] == expected, cues[:5]
