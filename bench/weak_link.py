@@ -175,7 +175,8 @@ def player_visit(browser: Browser, base: str, link: tuple[int, int], lesson: int
     try:
         sign_in_fast(t.page)
         if mode:
-            t.page.evaluate(f"localStorage.setItem('tingke.playback', '{mode}')")
+            t.page.evaluate(f"localStorage.setItem('tingke.playback', '{mode}');"
+                            f"document.cookie = 'tingke_playback={mode}; path=/'")  # as ticking the box does
         t.cdp.send("Network.clearBrowserCache")
         t.reset()
         start = time.monotonic()

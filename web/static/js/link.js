@@ -24,15 +24,21 @@ function cookie(name, value, seconds) {
   document.cookie = `${name}=${encodeURIComponent(value)}; max-age=${seconds}; path=/; samesite=lax`;
 }
 
-/** {kbps, rttMs} from the transfers of this page so far, or null when everything came from a cache. */
+/** {kbps, rttMs} from the transfers of this page so far, or null when everything came from a cache. Bodies
+ *  download side by side, sharing the link: bytes over the time any of them was arriving (the union of their
+ *  intervals), not over the sum of their times. */
 export function measureLink() {
   const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
     .filter((e) => e.transferSize > MIN_BYTES && e.responseEnd > e.responseStart && e.name.startsWith(location.origin));
   if (!entries.length) return null;
   const bytes = entries.reduce((sum, e) => sum + e.encodedBodySize, 0);
-  const seconds = entries.reduce((sum, e) => sum + (e.responseEnd - e.responseStart), 0) / 1000;
+  let busy = 0, end = -Infinity;
+  for (const e of [...entries].sort((a, b) => a.responseStart - b.responseStart)) {
+    busy += Math.max(0, e.responseEnd - Math.max(e.responseStart, end));
+    end = Math.max(end, e.responseEnd);
+  }
   const waits = entries.map((e) => e.responseStart - e.requestStart).filter((ms) => ms > 0).sort((a, b) => a - b);
-  return { kbps: Math.round((bytes * 8) / 1000 / Math.max(seconds, 0.001)), rttMs: Math.round(waits[0] ?? 0) };
+  return { kbps: Math.round((bytes * 8) / Math.max(busy, 1)), rttMs: Math.round(waits[0] ?? 0) };
 }
 
 /** The link as best known: this page's measurement (kept for later pages served from cache), else the last
