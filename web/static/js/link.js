@@ -69,9 +69,12 @@ export function rememberPlayback(mode) {
   cookie(CHOICE_COOKIE, mode, 365 * 86400);
 }
 
+/** Kept as a running mean with the last pages' figures: one page's few small files say little alone. */
 function rememberLink(link) {
-  store(LINK_KEY, { ...link, at: Date.now() });
-  cookie(LINK_COOKIE, String(link.kbps), FRESH_MS / 1000);
+  const last = stored(LINK_KEY);
+  const kbps = last && Date.now() - last.at < FRESH_MS ? Math.round((last.kbps + link.kbps) / 2) : link.kbps;
+  store(LINK_KEY, { ...link, kbps, at: Date.now() });
+  cookie(LINK_COOKIE, String(kbps), FRESH_MS / 1000);
 }
 
 /** Measure what this page downloaded and keep it for the next pages (called by every page once loaded). */
