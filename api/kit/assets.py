@@ -27,6 +27,7 @@ NODE_MODULES = WEB / "node_modules"
 ROOTS: tuple[tuple[str, Path], ...] = (
     ("/static/vendor/hls/", NODE_MODULES / "hls.js" / "dist"),
     ("/static/vendor/echarts/", NODE_MODULES / "echarts" / "dist"),
+    ("/static/vendor/swagger/", NODE_MODULES / "swagger-ui-dist"),
     ("/static/", WEB / "static"),
 )
 # Browser libraries the pages import (the import map lists them beside our own modules).

@@ -306,11 +306,11 @@ def _lesson_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
         .where(and_(Lesson.id.in_(ids))))}
 
 
-def _results(session: Session, page: Sequence[tuple[int, float]], hits: dict[int, list[SearchHit]],
-             moments: dict[int, int]) -> list[SearchResult]:
+def _results(session: Session, ctx: AccessContext, page: Sequence[tuple[int, float]],
+             hits: dict[int, list[SearchHit]], moments: dict[int, int]) -> list[SearchResult]:
     ids = [lesson_id for lesson_id, _ in page]
     lessons = _lesson_rows(session, ids)
-    thumbs = thumbnail_urls(session, ids)
+    thumbs = thumbnail_urls(session, ids, viewer=ctx.user.id)
     return [
         SearchResult(id=i, title=lessons[i].title, teacher=lessons[i].teacher, school=lessons[i].school,
                      subject=lessons[i].subject, grade=lessons[i].grade, kind=lessons[i].kind,
@@ -328,7 +328,7 @@ def browse(session: Session, ctx: AccessContext, filters: SearchFilters, limit: 
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     ids = session.scalars(query.order_by(Lesson.scheduled_at.desc().nulls_last(), Lesson.id.desc())
                           .limit(limit).offset(offset)).all()
-    return SearchPage(query=[], items=_results(session, [(i, 0.0) for i in ids], {}, {}), total=total,
+    return SearchPage(query=[], items=_results(session, ctx, [(i, 0.0) for i in ids], {}, {}), total=total,
                       limit=limit, offset=offset)
 
 
@@ -340,5 +340,5 @@ def search(session: Session, ctx: AccessContext, q: str | None, filters: SearchF
     words = parse(q)
     page, total = matching_lessons(session, ctx, words, filters, limit, offset)
     hits, moments = lesson_hits(session, [lesson_id for lesson_id, _ in page], words)
-    return SearchPage(query=[w.text for w in words], items=_results(session, page, hits, moments), total=total,
+    return SearchPage(query=[w.text for w in words], items=_results(session, ctx, page, hits, moments), total=total,
                       limit=limit, offset=offset)

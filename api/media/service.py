@@ -88,8 +88,24 @@ def finish_upload(session: Session, lesson: Lesson, meta: uploads.UploadMeta) ->
 
 # ---- signed URLs ------------------------------------------------------------------------------
 
-def signed(uri: str, expires: int) -> str:
-    return f"{uri}?md5={secure_link_hash(uri, expires)}&expires={expires}"
+def signed(uri: str, expires: int, viewer: int | str | None = None) -> str:
+    """A signed media link; with ``viewer`` (a user id) the link names who it was issued to (audit)."""
+    if viewer is None or viewer == "":
+        return f"{uri}?md5={secure_link_hash(uri, expires)}&expires={expires}"
+    return f"{uri}?md5={secure_link_hash(uri, expires, viewer=str(viewer))}&expires={expires}&v={viewer}"
+
+
+def viewer_of(value: str | None) -> int | None:
+    """The user id a signed link was issued to (its ``v``), once the link's signature has been checked."""
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+def lesson_of_uri(uri: str) -> int | None:
+    """The lesson a /media/lessons/<id>/… or /media/live/<id>/… URI belongs to."""
+    parts = uri.removeprefix(MEDIA_PREFIX).split("/")
+    if len(parts) > 1 and parts[0] in ("lessons", "live") and parts[1].isdigit():
+        return int(parts[1])
+    return None
 
 
 def media_uri(relative: str) -> str:
@@ -112,15 +128,15 @@ def media_file(uri: str) -> Path | None:
 _TAG_URI = re.compile(r'URI="([^"]+)"')
 
 
-def sign_playlist(text: str, playlist_uri: str, expires: int) -> str:
-    """Give every relative URI of an HLS playlist its own signature with the playlist's expiry,
+def sign_playlist(text: str, playlist_uri: str, expires: int, viewer: int | str | None = None) -> str:
+    """Give every relative URI of an HLS playlist its own signature with the playlist's expiry (and viewer),
     so players fetch segments and variant playlists without cookies or headers."""
     base = playlist_uri.rsplit("/", 1)[0]
 
     def sign(uri: str) -> str:
         if "://" in uri or uri.startswith("/"):
             return uri
-        return signed(f"{base}/{uri.split('?', 1)[0]}", expires)
+        return signed(f"{base}/{uri.split('?', 1)[0]}", expires, viewer)
 
     lines = []
     for line in text.splitlines():
@@ -143,17 +159,17 @@ def download_name(lesson: Lesson) -> str:
     return f"{lesson.title}-{lesson.teacher.display_name}" if lesson.teacher else lesson.title
 
 
-def storyboard_frames(board: MediaAsset, expires: int) -> list[dict[str, Any]]:
+def storyboard_frames(board: MediaAsset, expires: int, viewer: int | None = None) -> list[dict[str, Any]]:
     path = get_settings().media_root / board.path
     base = board.path.rsplit("/", 1)[0]
     try:
         frames = json.loads(path.read_text())
     except (OSError, ValueError):
         frames = []
-    return [{"t": f["t"], "url": signed(media_uri(f"{base}/{f['file']}"), expires)} for f in frames]
+    return [{"t": f["t"], "url": signed(media_uri(f"{base}/{f['file']}"), expires, viewer)} for f in frames]
 
 
-def thumbnail_urls(session: Session, lesson_ids: list[int]) -> dict[int, str]:
+def thumbnail_urls(session: Session, lesson_ids: list[int], viewer: int | None = None) -> dict[int, str]:
     """Signed URLs of the library thumbnails (from the storyboard) of these lessons, where they exist."""
     if not lesson_ids:
         return {}
@@ -164,12 +180,12 @@ def thumbnail_urls(session: Session, lesson_ids: list[int]) -> dict[int, str]:
     for lesson_id, path in boards:
         thumb = f"{path.rsplit('/', 1)[0]}/thumb.jpg"
         if (get_settings().media_root / thumb).is_file():
-            out[lesson_id] = signed(media_uri(thumb), expires)
+            out[lesson_id] = signed(media_uri(thumb), expires, viewer)
     return out
 
 
-def lesson_media(session: Session, lesson: Lesson) -> dict[str, Any]:
-    """Signed URLs of everything a player needs, valid for at least media_url_ttl_seconds."""
+def lesson_media(session: Session, lesson: Lesson, viewer: int | None = None) -> dict[str, Any]:
+    """Signed URLs of everything a player needs, valid for at least media_url_ttl_seconds, issued to ``viewer``."""
     expires = link_expiry()
     assets = {a.kind: a for a in session.scalars(select(MediaAsset).where(MediaAsset.lesson_id == lesson.id))}
     out: dict[str, Any] = {"lesson_id": lesson.id, "status": lesson.status.value,
@@ -181,26 +197,26 @@ def lesson_media(session: Session, lesson: Lesson) -> dict[str, Any]:
     out["job"] = {"id": job.id, "state": job.state.value, "stage": job.stage, "progress": job.progress} if job else None
     hls = assets.get(MediaKind.hls)
     if hls is not None:
-        out["hls"] = signed(media_uri(hls.path), expires)
+        out["hls"] = signed(media_uri(hls.path), expires, viewer)
         base = hls.path.rsplit("/", 1)[0]
         out["renditions"] = [
             {"name": r["name"], "height": r["height"], "width": r["width"], "bandwidth": r["peak_bps"],
              "average_bandwidth": r["average_bps"], "audio_only": r["height"] is None,
-             "url": signed(media_uri(f"{base}/{r['name']}/index.m3u8"), expires)}
+             "url": signed(media_uri(f"{base}/{r['name']}/index.m3u8"), expires, viewer)}
             for r in hls.meta.get("ladder", [])
         ]
         if hls.meta.get("audio"):
-            out["audio_only"] = signed(media_uri(hls.meta["audio"]), expires)
+            out["audio_only"] = signed(media_uri(hls.meta["audio"]), expires, viewer)
         name = quote(download_name(lesson), safe="")
         for key in DOWNLOADS:
             if hls.meta.get(key):
-                out[key] = f"{signed(media_uri(hls.meta[key]), expires)}&name={name}"
+                out[key] = f"{signed(media_uri(hls.meta[key]), expires, viewer)}&name={name}"
     if (subtitles := assets.get(MediaKind.subtitles)) is not None:
-        out["subtitles"] = signed(media_uri(subtitles.path), expires)
+        out["subtitles"] = signed(media_uri(subtitles.path), expires, viewer)
     if (board := assets.get(MediaKind.storyboard)) is not None:
-        out["storyboard"] = storyboard_frames(board, expires)
+        out["storyboard"] = storyboard_frames(board, expires, viewer)
     if (poster := assets.get(MediaKind.poster)) is not None:
-        out["poster"] = signed(media_uri(poster.path), expires)
+        out["poster"] = signed(media_uri(poster.path), expires, viewer)
     if out["storyboard"]:  # a key frame of the storyboard: a few KB where the full-size frame is tens
         at = min(30.0, (lesson.media_duration_seconds or 0) * 0.1)
         out["poster"] = ([f for f in out["storyboard"] if f["t"] <= at] or out["storyboard"])[-1]["url"]

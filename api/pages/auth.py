@@ -13,7 +13,7 @@ from api.auth.endpoints import end_session, start_session
 from api.deps import DB, optional_user
 from api.errors import APIError
 from api.kit import assets
-from api.pages.deps import safe_next
+from api.pages.deps import PageUser, safe_next
 from api.pages.i18n import LANG_COOKIE, LANGUAGES, table_json
 from api.pages.rendering import render
 from models import User
@@ -107,3 +107,9 @@ def translation_table(lang: str, v: str | None = None) -> Response:
     text, digest = table_json(lang)
     cache = assets.IMMUTABLE if v == digest else assets.REVALIDATE
     return Response(text, media_type="application/json", headers={"Cache-Control": cache, "ETag": f'"{digest}"'})
+
+
+@router.get("/account/password")
+def password_page(request: Request, user: PageUser, next: str | None = None) -> Response:
+    """Choose a new password: required after a one-time password (an import or an administrator's reset)."""
+    return render(request, "account_password.html", user, next=safe_next(next), forced=user.must_change_password)

@@ -57,7 +57,8 @@ def player(lesson_id: int, request: Request, session: DB, ctx: PageAccess,
     lesson = lesson_or_error_page(request, session, ctx, lesson_id)
     if isinstance(lesson, HTMLResponse):
         return lesson
-    media = lesson_media(session, lesson)  # in the page: no round trip before the poster and playback
+    # in the page: no round trip before the poster and playback
+    media = lesson_media(session, lesson, viewer=ctx.user.id)
     mode = playback_mode(request) if media["audio_only"] else "standard"
     return render(request, "player.html", ctx.user, active="library", lesson=lesson,
                   may_observe=can_observe(ctx, lesson), low=mode == "low" and media["hls"] is not None,

@@ -17,6 +17,7 @@ from api.auth import tokens
 from api.kit import assets
 from api.pages.i18n import keys_for, language_for, table_for, table_url, translate
 from models import User
+from tingke.settings import get_settings
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -90,6 +91,15 @@ _STATIC_IMPORT_URLS = re.compile(r"""["'](/static/js/[^"']+\.js)["']""")
 
 def _safe_json(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def oidc_enabled() -> bool:
+    """The sign-in page offers the district's identity provider once it is configured."""
+    settings = get_settings()
+    return bool(settings.oidc_issuer and settings.oidc_client_id)
+
+
+templates.env.globals["oidc_enabled"] = oidc_enabled
 
 
 def render(request: Request, name: str, user: User | None, status_code: int = 200, **context: Any) -> HTMLResponse:
