@@ -19,6 +19,7 @@ from api.health import router as health_router
 from api.imports.endpoints import router as imports_router
 from api.jobs.endpoints import router as jobs_router
 from api.kit.body_limit import BodyLimitMiddleware
+from api.kit.compression import install_compression
 from api.lesson_events.endpoints import router as lesson_events_router
 from api.lessons.endpoints import router as lessons_router
 from api.lessons.pages import router as lesson_pages_router
@@ -28,6 +29,7 @@ from api.live.pages import router as live_pages_router
 from api.media.endpoints import router as media_router
 from api.notifications.endpoints import router as notifications_router
 from api.observations.endpoints import router as observations_router
+from api.offline.pages import router as offline_router
 from api.pages.discussions import router as discussion_pages_router
 from api.pages.endpoints import router as pages_router
 from api.pages.polls import router as poll_pages_router
@@ -51,7 +53,7 @@ ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_r
 ROUTERS += [report_pages_router, lesson_pages_router]  # domains that own their pages (api/<domain>/pages.py)
 ROUTERS += [imports_router, audit_router, admin_pages_router, oidc_router]  # district administration (issue 13)
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
-            poll_pages_router, discussion_pages_router]
+            poll_pages_router, discussion_pages_router, offline_router]
 
 
 def create_app() -> FastAPI:
@@ -67,4 +69,5 @@ def create_app() -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)
+    install_compression(app)
     return app

@@ -42,7 +42,16 @@ from workers.jobs import Heartbeat, set_progress
 from workers.media import files
 from workers.media.compose import compose_pip
 from workers.media.storyboard import build_storyboard
-from workers.media.transcode import encode_ladder, extract_audio, ladder_json, make_download, make_poster
+from workers.media.subtitles import publish_subtitles
+from workers.media.transcode import (
+    Rendition,
+    encode_ladder,
+    extract_audio,
+    ladder_json,
+    make_audio_download,
+    make_download,
+    make_poster,
+)
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +230,6 @@ def process_lesson(ctx: Context) -> None:
     transcoded = ctx.done_before("transcode")
     if transcoded is None or not (hls / "master.m3u8").is_file():
         ladder = encode_ladder(main, info, hls, ctx.reporter("transcode"))
-        make_download(hls, ladder, ctx.folder / "download.mp4")
         has_poster = make_poster(main, info, ctx.folder / "poster.jpg")
         transcoded = {"ladder": ladder_json(ladder), "poster": has_poster, "duration": info.duration,
                       "width": info.width, "height": info.height}
@@ -347,14 +355,13 @@ def link_notes(session: Any, lesson_id: int, segments: list[TranscriptSegment]) 
 
 def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segments: list[dict[str, Any]],
                 analytics: dict[str, Any] | None) -> None:
-    """One transaction: the lesson's output assets, transcript, note links, analytics, duration."""
+    """The subtitles (file, HLS rendition) and the downloads (video with its subtitle track, audio only),
+    then one transaction: the lesson's output assets, transcript, note links, analytics, duration."""
     started = _stage(ctx, "store")
-    vtt = ctx.folder / "subtitles.vtt"
-    if has_module("tingke.webvtt"):
-        from tingke.webvtt import to_webvtt
-
-        with files.new_file(vtt) as tmp:
-            tmp.write_text(to_webvtt([_Timed(s["start"], s["end"], s["text"]) for s in segments]))
+    hls = ctx.folder / "hls"
+    vtt = publish_subtitles(ctx.folder, [_Timed(s["start"], s["end"], s["text"]) for s in segments], info.duration)
+    make_download(hls, [Rendition(**r) for r in transcoded["ladder"]], ctx.folder / "download.mp4", vtt)
+    make_audio_download(hls, ctx.folder / "audio.m4a")
     settings = get_settings()
     with session_scope(settings.db_url) as session:
         lesson = session.get(Lesson, ctx.lesson_id)
@@ -363,12 +370,12 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
         ctx.beat.check()
         session.execute(delete(MediaAsset).where(MediaAsset.lesson_id == ctx.lesson_id,
                                                  MediaAsset.kind.in_(OUTPUT_KINDS)))
-        hls = ctx.folder / "hls"
         source_ids = [s.asset_id for s in ctx.sources]
         session.add(MediaAsset(
             lesson_id=ctx.lesson_id, kind=MediaKind.hls, path=_rel(hls / "master.m3u8"),
             content_type="application/vnd.apple.mpegurl", bytes=_tree_bytes(hls), duration_seconds=info.duration,
             meta={"ladder": transcoded["ladder"], "download": _rel(ctx.folder / "download.mp4"),
+                  "audio_download": _rel(ctx.folder / "audio.m4a"),
                   "audio": _rel(hls / "a" / "index.m3u8"), "sources": source_ids},
         ))
         if transcoded.get("poster"):

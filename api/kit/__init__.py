@@ -1,1 +1,2 @@
-"""Shared helpers of the API and its pages that belong to no domain (middleware, …)."""
+"""Helpers shared by the API and its pages that belong to no domain: middleware (body limit,
+compression), static assets."""

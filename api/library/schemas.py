@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from models import LessonKind, LessonStatus
@@ -24,11 +26,15 @@ class SearchResult(BaseModel):
     kind: LessonKind
     status: LessonStatus
     score: float
-    hits: list[SearchHit]
+    hits: list[SearchHit] = Field(description="Up to 2 metadata hits, then every moment the words were said, by time")
+    moments: int = Field(0, description="How many timed hits (transcript lines, notes) the lesson has in all")
+    thumbnail: str | None = Field(None, description="Signed URL of a small picture from the storyboard")
+    scheduled_at: datetime | None = None
+    duration_seconds: float | None = None
 
 
 class SearchPage(BaseModel):
-    query: list[str] = Field(description="The words searched for (all must occur)")
+    query: list[str] = Field(description="The words searched for (all must occur); empty when browsing")
     items: list[SearchResult]
     total: int
     limit: int

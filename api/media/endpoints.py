@@ -23,7 +23,7 @@ router = APIRouter(tags=["media"])
 
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg",
                  ".json": "application/json", ".vtt": "text/vtt; charset=utf-8", ".mp4": "video/mp4",
-                 ".m4s": "video/iso.segment", ".wav": "audio/wav"}
+                 ".m4s": "video/iso.segment", ".wav": "audio/wav", ".m4a": "audio/mp4"}
 
 
 class UploadIn(BaseModel):
@@ -137,14 +137,16 @@ def lesson_media(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
 @router.get("/media/{path:path}", include_in_schema=False)
 @router.head("/media/{path:path}", include_in_schema=False)
 async def serve_media(path: str, request: Request, md5: str | None = None, expires: str | None = None,
-                      v: str | None = None) -> Response:
+                      v: str | None = None, name: Annotated[str | None, Query(max_length=300)] = None) -> Response:
     """Playlists, segments, pictures and downloads by signed URL. No request session, and none of the
     request threads: a hundred players fetching segments must not wait behind (or starve) the requests
-    that write notes. The file is read in one trip to the media threads (see api/media/serving.py)."""
-    return await serving.in_media_thread(_media_response, path, request, md5, expires, v)
+    that write notes. The file is read in one trip to the media threads (see api/media/serving.py).
+    ``name`` asks for a download named after the lesson (RFC 6266)."""
+    return await serving.in_media_thread(_media_response, path, request, md5, expires, v, name)
 
 
-def _media_response(path: str, request: Request, md5: str | None, expires: str | None, v: str | None) -> Response:
+def _media_response(path: str, request: Request, md5: str | None, expires: str | None, v: str | None,
+                    name: str | None = None) -> Response:
     uri = service.media_uri(path)
     if not check_media_url(uri, md5, expires, v):
         raise APIError(403, "link_expired", "This media link is invalid or has expired. Reload the page.")
@@ -157,8 +159,8 @@ def _media_response(path: str, request: Request, md5: str | None, expires: str |
         text = service.sign_playlist(file.read_text(), uri, int(expires or 0), v)
         return PlainTextResponse(text, media_type=content_type, headers={"Cache-Control": "private, max-age=60"})
     headers = {"Cache-Control": "private, max-age=3600"}
-    if file.name == "download.mp4":
-        headers["Content-Disposition"] = 'attachment; filename="lesson.mp4"'
+    if (disposition := service.download_disposition(file, name)) is not None:
+        headers["Content-Disposition"] = disposition
     return serving.file_response(file, content_type, headers)
 
 

@@ -7,14 +7,15 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from api.auth import passwords, service, tokens
 from api.auth.endpoints import end_session, start_session
 from api.deps import DB, optional_user
 from api.errors import APIError
+from api.kit import assets
 from api.pages.deps import PageUser, safe_next
-from api.pages.i18n import LANG_COOKIE, LANGUAGES, messages
+from api.pages.i18n import LANG_COOKIE, LANGUAGES, table_json
 from api.pages.rendering import render
 from models import User
 
@@ -111,10 +112,13 @@ def switch_language(
 
 
 @router.get("/i18n/{lang}.json")
-def translation_table(lang: str) -> JSONResponse:
+def translation_table(lang: str, v: str | None = None) -> Response:
+    """Kept by the browser for a year under the versioned URL pages link to (``table_url``)."""
     if lang not in LANGUAGES:
         raise APIError(404, "not_found", f"No translations for '{lang}'.")
-    return JSONResponse(messages()[lang], headers={"Cache-Control": "public, max-age=300"})
+    text, digest = table_json(lang)
+    cache = assets.IMMUTABLE if v == digest else assets.REVALIDATE
+    return Response(text, media_type="application/json", headers={"Cache-Control": cache, "ETag": f'"{digest}"'})
 
 
 @router.get("/account/password")
