@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api.activities.endpoints import router as activities_router
 from api.auth.endpoints import router as auth_router
+from api.board_text.endpoints import router as board_text_router
 from api.community.endpoints import router as community_router
 from api.discussions.endpoints import router as discussions_router
 from api.errors import install_error_handlers
@@ -40,6 +41,7 @@ ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_r
             workreports_router]  # community workflows: quotas, visits, spot-checks, 同课异构, 课改合格课, reports
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
             poll_pages_router, discussion_pages_router]
+ROUTERS += [board_text_router]  # board and slide text (板书/课件)
 
 
 def create_app() -> FastAPI:
