@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 PIXEL_DIFF = 32  # grey levels: a stroke appearing or vanishing at thumbnail size
@@ -26,6 +27,7 @@ STILL_DIFF = 16  # a pixel this close to the key frame before is not moving
 MIN_CHANGED = 0.001  # fraction of the picture that changed and stands still: something new to read
 ALREADY = 0.6  # share of the changed pixels an earlier key frame must show to date the change from it
 HISTORY = 8
+NEIGHBOURS = np.ones((3, 3), dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ class ChangeDetector:
         current = small.astype(np.int16)
         previous = self.history[-1][1] if self.history else None
         if previous is not None and previous.shape == current.shape:
-            still = np.abs(current - previous) <= STILL_DIFF
+            # still with its neighbours: noise (sensor grain, a busy moving texture) is not still by chance
+            close = (np.abs(current - previous) <= STILL_DIFF).astype(np.uint8)
+            still = cv2.erode(close, NEIGHBOURS).astype(bool)
         else:
             still = np.ones(current.shape, dtype=bool)
         self.history.append((t, current))
