@@ -41,8 +41,17 @@ class Sample:
         return np.asarray(self._frame.to_ndarray(format="bgr24"))
 
 
+def _grey(frame: Any) -> np.ndarray:
+    """The luma plane as it is (a view, no conversion) for YUV pictures; converted otherwise."""
+    if frame.format.name.startswith(("yuv", "yuvj", "nv")):
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+        return rows[:, :frame.width]
+    return np.asarray(frame.to_ndarray(format="gray"))
+
+
 def _small(frame: Any) -> np.ndarray:
-    grey = frame.to_ndarray(format="gray")
+    grey = _grey(frame)
     height = max(1, round(grey.shape[0] * SMALL_WIDTH / grey.shape[1]))
     return np.asarray(cv2.resize(grey, (SMALL_WIDTH, height), interpolation=cv2.INTER_AREA))
 
@@ -71,8 +80,7 @@ def samples(path: Path) -> Iterator[Sample]:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 return
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
+            stream = container.streams.video[0]  # one decoding thread: threads cost more CPU than they save here
             if not sparse:
                 stream.codec_context.skip_frame = "NONKEY"
             base = stream.time_base
