@@ -66,7 +66,7 @@ class OcrEngine:
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         })
-        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning here
 
     def detect(self, image: np.ndarray) -> list[np.ndarray]:
         """Quadrilaterals (4×2 float32, clockwise from top left, in image pixels) of the text lines."""
