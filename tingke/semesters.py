@@ -55,3 +55,12 @@ def day_window(first: date, last: date) -> tuple[datetime, datetime]:
 def current_semester(now: datetime | None = None) -> str:
     moment = now or datetime.now(district_zone())
     return semester_of(moment.astimezone(district_zone()).date() if moment.tzinfo else moment.date())
+
+
+def school_year_of(semester: str) -> str:
+    """The 学年 of a semester label: ``2026-2027-2`` → ``2026-2027``."""
+    return semester.rsplit("-", 1)[0]
+
+
+def current_school_year() -> str:
+    return school_year_of(current_semester())

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from api.access import can_observe
+from api.access import observe_refusal
 from api.deps import DB
 from api.observations import service as observations
 from api.pages.deps import PageAccess
@@ -35,8 +35,9 @@ def workspace(lesson_id: int, request: Request, session: DB, ctx: PageAccess) ->
         return lesson
     mine = session.scalar(select(Observation).where(Observation.lesson_id == lesson.id,
                                                     Observation.observer_id == ctx.user.id))
-    if mine is None and not can_observe(ctx, lesson):
-        return error_page(request, ctx, 403, "error.may_not_observe")
+    refusal = observe_refusal(ctx, lesson) if mine is None else None
+    if refusal is not None:
+        return error_page(request, ctx, 403, "lesson.why_not_observe." + refusal)
     rubric = mine.rubric if mine is not None else ensure_default_rubric(session)
     return render(request, "observe.html", ctx.user, active="lessons", lesson=lesson,
                   data={"lesson": lesson_data(lesson), "rubric": rubric_data(rubric),

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from api.auth import tokens
 from api.pages.i18n import language_for, translate
 from models import User
+from tingke.settings import get_settings
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -46,6 +47,15 @@ def mmss(seconds: float | None) -> str:
 
 
 templates.env.filters["mmss"] = mmss
+
+
+def oidc_enabled() -> bool:
+    """The sign-in page offers the district's identity provider once it is configured."""
+    settings = get_settings()
+    return bool(settings.oidc_issuer and settings.oidc_client_id)
+
+
+templates.env.globals["oidc_enabled"] = oidc_enabled
 
 
 def render(request: Request, name: str, user: User | None, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -60,7 +60,9 @@ EXPLAINED_MODULES = ["quotas/endpoints.py", "quotas/common.py",  # the quota rul
                      "deps.py", "discussions/service.py", "lessons/service.py", "library/service.py",
                      "observations/service.py", "live/service.py", "polls/service.py", "media/uploads.py",
                      "activities/service.py", "activities/storage.py", "spotchecks/service.py",
-                     "qualifications/service.py", "lesson_events/service.py"]  # every page that calls errorText()
+                     "qualifications/service.py", "lesson_events/service.py",  # every page that calls errorText()
+                     "community/service.py", "users/service.py", "rubrics/service.py", "auth/service.py",
+                     "imports/service.py", "imports/reader.py"]  # the admin pages (issue 13)
 EXPLAINED_CODES = {"invalid_input", "invalid_field", "forbidden", "not_found", "conflict", "too_many_requests",
                    "internal_error", "bad_request", "poll_draft", "poll_closed",  # from api/errors.py; poll_<state>
                    "network", "error"}  # from app.js: no reply at all, a reply without our error body

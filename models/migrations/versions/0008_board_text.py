@@ -1,7 +1,7 @@
 """board and slide text: the lines OCR read off a lesson's key frames
 
 Revision ID: 0008_board_text
-Revises: 0007_search_terms
+Revises: 0008_district_admin
 Create Date: 2026-12-01
 
 One table, ``board_text_lines`` (models/board_text.py). Its text is indexed with the lesson's other
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008_board_text'
-down_revision: str | None = '0007_search_terms'
+down_revision: str | None = '0008_district_admin'
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
