@@ -10,6 +10,7 @@ from api.audit.client_ip import ClientIPMiddleware
 from api.audit.endpoints import router as audit_router
 from api.auth.endpoints import router as auth_router
 from api.auth.oidc_pages import router as oidc_router
+from api.board_text.endpoints import router as board_text_router
 from api.community.endpoints import router as community_router
 from api.db import commit_before_response
 from api.discussions.endpoints import router as discussions_router
@@ -54,6 +55,7 @@ ROUTERS += [report_pages_router, lesson_pages_router]  # domains that own their 
 ROUTERS += [imports_router, audit_router, admin_pages_router, oidc_router]  # district administration (issue 13)
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
             poll_pages_router, discussion_pages_router, offline_router]
+ROUTERS += [board_text_router]  # board and slide text (板书/课件)
 
 
 def create_app() -> FastAPI:

@@ -10,8 +10,10 @@ from models import LessonKind, LessonStatus
 
 
 class SearchHit(BaseModel):
-    source: str = Field(description="transcript, note, title, topic, teacher, school, subject, grade, kind or tag")
-    t_start: float | None = Field(description="Seconds on the lesson clock (null for metadata hits)")
+    source: str = Field(description="transcript (said, 讲), board (written on the board or a slide, 板书/课件), "
+                                    "note (noted, 记录), or title, topic, teacher, school, subject, grade, kind, tag")
+    t_start: float | None = Field(description="Seconds on the lesson clock (null for metadata hits); for board text, "
+                                              "when it first appeared")
     t_end: float | None
     snippet: str = Field(description="HTML-escaped text with <mark> around the query words")
 

@@ -182,6 +182,29 @@ def test_admin_only_endpoints(client, world):
     assert client.get("/api/users", headers=sign_in(client, "head1")).status_code == 200
 
 
+def test_board_text_is_shown_to_exactly_those_who_see_the_transcript(client, world, db_url):
+    """The board and slide text (板书/课件) follows the lesson's view rule, as the transcript does."""
+    from models import BoardTextLine, TranscriptSegment
+
+    with session_scope(db_url) as s:
+        for key in LESSONS:
+            s.add(BoardTextLine(lesson_id=world[key], idx=0, start=4.0, end=30.0, text=f"板书{key}", score=0.99,
+                                box=[0.1, 0.1, 0.5, 0.2]))
+            s.add(TranscriptSegment(lesson_id=world[key], idx=0, start=1.0, end=3.0, text=f"实录{key}"))
+
+    def statuses(headers: dict[str, str], lid: int) -> int:
+        """The board text's status, checked to be the transcript's; its lines when it may be read."""
+        reply = client.get(f"/api/lessons/{lid}/board-text", headers=headers)
+        assert reply.status_code == client.get(f"/api/lessons/{lid}/transcript", headers=headers).status_code
+        if reply.status_code == 200:
+            key = next(k for k, v in world.items() if v == lid)
+            assert [x["text"] for x in reply.json()["lines"]] == [f"板书{key}"]
+        return reply.status_code
+
+    assert _table(client, world, statuses) == VIEW
+    assert client.get(f"/api/lessons/{world['A']}/board-text").status_code == 401
+
+
 def _chinese_lesson(db_url: str, demo: dict[str, int]) -> int:
     """A public 语文 示范课 of teacher1 at the lead school (researcher1 is 数学)."""
     with session_scope(db_url) as s:

@@ -31,8 +31,8 @@ def test_every_used_key_exists_in_both_languages() -> None:
               [f"visibility.{v}" for v in Visibility] + [f"room.{m}" for m in RoomMode] + \
               [f"lessontype.{x}" for x in ("practice", "lecture", "dialogue", "mixed")] + \
               [f"agreement.{x}" for x in ("reliable", "tentative", "low", "insufficient")] + \
-              [f"job.stage.{x}" for x in ("ingest", "compose", "transcode", "storyboard", "audio", "transcribe",
-                                          "analyse", "store", "index")]
+              [f"job.stage.{x}" for x in ("ingest", "compose", "transcode", "storyboard", "board_text", "audio",
+                                          "transcribe", "analyse", "store", "index")]
     keys = {**used_keys(), **{k: "(enum)" for k in dynamic}}
     assert len(keys) > 150
     missing = {k: where for k, where in keys.items() if k not in table["zh"] or not table["zh"][k]}

@@ -27,8 +27,11 @@ function snippet(html) {
   return span;
 }
 
+// Said (讲), written on the board or a slide (板书/课件), noted (记录), or the lesson's details.
+const HIT_LABELS = { transcript: "library.hit.transcript", board: "library.hit.board", note: "library.hit.note" };
+
 function hitItem(lesson, hit) {
-  const label = t(hit.source === "transcript" ? "library.hit.transcript" : hit.source === "note" ? "library.hit.note" : "library.hit.meta");
+  const label = t(HIT_LABELS[hit.source] || "library.hit.meta");
   const li = el("li", { className: "hit" });
   if (hit.t_start != null) {
     const start = Math.max(0, Math.floor(hit.t_start));
