@@ -38,13 +38,14 @@ def messages() -> dict[str, dict[str, str]]:
 
 
 _QUOTED = re.compile(r"""["'`]([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)+)["'`]""")
-_PREFIX = re.compile(r"`([a-z_][a-z0-9_.]*\.)\$\{")
+# a key completed at run time: t(`kind.${k}`) or t("obs.state." + state)
+_PREFIX = re.compile(r"""`([a-z_][a-z0-9_.]*\.)\$\{|["'`]([a-z_][a-z0-9_.]*\.)["'`]\s*\+""")
 SCRIPTS = TABLE.parents[1] / "static" / "js"
 
 
 @lru_cache(maxsize=512)
 def _script_keys(source: str) -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(_QUOTED.findall(source)), frozenset(_PREFIX.findall(source))
+    return frozenset(_QUOTED.findall(source)), frozenset(a or b for a, b in _PREFIX.findall(source))
 
 
 # Said only when a call fails: app.js fetches the scripts' whole table then (what a page embeds stays small);

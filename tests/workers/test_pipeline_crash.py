@@ -74,4 +74,4 @@ def test_killed_worker_is_replaced_without_duplicates(sqlite_db: str, sqlite_dem
     leftovers = [p for p in folder.rglob("*") if p.name.startswith(".tmp-")]
     assert leftovers == []
     assert len(list((folder / "uploads").iterdir())) == 1
-    assert len(list((folder / "hls").glob("*/index.m3u8"))) == 3  # 480p, 360p, audio-only
+    assert len(list((folder / "hls").glob("*/index.m3u8"))) == 4  # 480p, 360p, audio-only, subtitles
