@@ -61,3 +61,29 @@ async def test_a_dual_room_is_not_a_broadcast_room_and_has_four_seats(relay: Rel
     assert full.value.status == 409 and "room_full" in full.value.body
     for peer, _ in [(first, None), *others]:
         await peer.leave()
+
+
+@pytest.mark.parametrize("interleaved", [True, False], ids=["audio-video-per-classroom", "videos-first"])
+async def test_an_observer_receives_every_section_of_every_classroom(relay: RelayProcess, room: str,
+                                                                     interleaved: bool):
+    """Regression (issue 12 part 3): an observer's offer has two sections of each kind, all in one
+    BUNDLE group. The relay used to answer with aiortc's "balanced" transports: the second section of
+    a kind stayed on a transport that was then stopped, so one classroom's video (browsers offer audio,
+    video, audio, video) or audio (all videos first) never arrived."""
+    def classroom(label: str, sub: str) -> str:
+        return live_token(room, "classroom", "dual", sub=sub, label=label)
+
+    master, _ = await peers.publish(relay.base_url, room, classroom("主讲", "1"))
+    rural, _ = await peers.publish(relay.base_url, room, classroom("辅助一", "2"))
+    observer = await peers.watch(relay.base_url, room, live_token(room, "viewer", "dual", sub="9"), video=2, audio=2,
+                                 interleaved=interleaved)
+    try:
+        for key in list(observer.tracks):
+            await observer.frames(20, kind=key)
+        received = {key: track.frames for key, track in observer.tracks.items()}
+    finally:
+        await observer.close()
+        await master.leave()
+        await rural.leave()
+    assert _labels(observer) == ["主讲", "辅助一"]
+    assert len(received) == 4 and all(frames >= 20 for frames in received.values()), received
