@@ -10,10 +10,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from api.auth import tokens
-from api.pages.i18n import language_for, translate
+from api.pages.i18n import LANGUAGES, language_for, translate
 from models import User
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -46,6 +48,28 @@ def mmss(seconds: float | None) -> str:
 
 
 templates.env.filters["mmss"] = mmss
+
+HEADING_SEPARATORS = {"zh": "：", "en": ": "}
+
+
+def titled(lang: str, title: str, key: str) -> str:
+    """``<prefix of key>：<title>`` for a page heading, without the prefix a title already starts with
+    in either language (the 双师课堂 page of "双师课堂：圆的面积" said "双师课堂：双师课堂：圆的面积")."""
+    rest = title.strip()
+    for prefix in {translate(other, key) for other in LANGUAGES}:
+        for separator in ("：", ":", " ", "·", "-", "—"):
+            if rest.startswith(prefix + separator) and rest[len(prefix) + 1:].strip():
+                rest = rest[len(prefix) + 1:].strip()
+                break
+    return f"{translate(lang, key)}{HEADING_SEPARATORS.get(lang, ': ')}{rest}"
+
+
+@pass_context
+def _titled(context: Context, title: str, key: str) -> str:
+    return titled(str(context.get("lang", "zh")), title, key)
+
+
+templates.env.filters["titled"] = _titled
 
 
 def render(request: Request, name: str, user: User | None, status_code: int = 200, **context: Any) -> HTMLResponse:
