@@ -70,8 +70,13 @@ def _classrooms(session: Session, lesson: LessonIn) -> list[LessonClassroom]:
     for i, room in enumerate(rooms):
         if session.get(School, room.school_id) is None:
             raise APIError(422, "unknown_school", f"School {room.school_id} does not exist.")
-        if room.teacher_id is not None and session.get(User, room.teacher_id) is None:
+        teacher = session.get(User, room.teacher_id) if room.teacher_id is not None else None
+        if room.teacher_id is not None and teacher is None:
             raise APIError(422, "unknown_teacher", f"User {room.teacher_id} does not exist.")
+        if teacher is not None and teacher.school_id != room.school_id:
+            raise APIError(422, "classroom_teacher_school",
+                           f"Classroom {i + 1}: {teacher.display_name} does not teach at the chosen school. "
+                           f"第 {i + 1} 个教室：所选教师不在该学校任教。", classroom=i + 1)
         out.append(LessonClassroom(school_id=room.school_id, teacher_id=room.teacher_id,
                                    label=room.label or ("主讲端" if i == 0 else f"辅助端{i}"), position=i))
     return out

@@ -33,6 +33,22 @@ def test_dual_lesson_needs_classrooms(client, login):
     assert [c["position"] for c in ok.json()["classrooms"]] == [0, 1]
 
 
+def test_a_classroom_teacher_must_teach_at_the_classrooms_school(client, login, demo):
+    h = login("teacher1")
+    schools = {s["name"]: s["id"] for s in client.get("/api/schools", headers=h).json()}
+    base = {"title": "双师课", "subject": "数学", "grade": "五年级", "room_mode": "dual"}
+    wrong = client.post("/api/lessons", headers=h, json={**base, "classrooms": [
+        {"school_id": schools["城东实验小学"], "teacher_id": demo["teacher1"]},
+        {"school_id": schools["青山乡中心小学"], "teacher_id": demo["teacher3"]}]})  # 张老师 teaches at 石桥村小学
+    assert wrong.status_code == 422
+    error = wrong.json()["error"]
+    assert error["code"] == "classroom_teacher_school" and error["classroom"] == 2 and "第 2 个教室" in error["message"]
+    right = client.post("/api/lessons", headers=h, json={**base, "classrooms": [
+        {"school_id": schools["城东实验小学"], "teacher_id": demo["teacher1"]},
+        {"school_id": schools["青山乡中心小学"], "teacher_id": demo["teacher2"]}]})
+    assert right.status_code == 201, right.text
+
+
 def test_bad_input_gets_clear_errors(client, login):
     h = login("teacher1")
     cases = [

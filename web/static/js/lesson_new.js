@@ -8,6 +8,23 @@ const errorBox = document.getElementById("form-error");
 
 mode.addEventListener("change", () => rooms.classList.toggle("hidden", mode.value !== "dual"));
 
+// A classroom's teacher list offers only the teachers of the school chosen for it (every teacher's
+// option carries data-school; options are rebuilt because a hidden <option> still shows on iPhones).
+for (const row of rooms.querySelectorAll(".classroom")) {
+  const school = row.querySelector("[name=room_school]");
+  const teacher = row.querySelector("[name=room_teacher]");
+  const [none, ...everyone] = [...teacher.options];
+  const offer = () => {
+    const kept = teacher.value;
+    const mine = everyone.filter((option) => school.value && option.dataset.school === school.value);
+    teacher.replaceChildren(none, ...mine);
+    teacher.value = mine.some((option) => option.value === kept) ? kept : "";
+    teacher.disabled = !school.value;
+  };
+  school.addEventListener("change", offer);
+  offer();
+}
+
 // Fields the API may name in an invalid_input refusal, as the form labels them.
 const labels = Object.fromEntries(["title", "topic", "subject", "grade", "kind", "visibility", "scheduled_at",
   "teacher_id", "room_mode"].map((name) => [name, t(`field.${name.replace(/_id$/, "")}`)]));
