@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from markupsafe import Markup
 from api.auth import tokens
 from api.pages.i18n import LANGUAGES, language_for, translate
 from models import User
+from tingke.timezone import DATE_TIME, format_local, zone_name
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -49,6 +51,18 @@ def mmss(seconds: float | None) -> str:
 
 templates.env.filters["mmss"] = mmss
 
+
+def local(value: datetime | date | None, pattern: str = DATE_TIME) -> str:
+    """A stored time as the district reads it (``{{ lesson.scheduled_at|local }}``); a plain date as is."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.strftime(pattern)
+    return format_local(value, pattern)
+
+
+templates.env.filters["local"] = local
+
 HEADING_SEPARATORS = {"zh": "：", "en": ": "}
 
 
@@ -79,8 +93,13 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
         return translate(lang, key, **values)
 
     token = csrf_token(request)
+    zone = zone_name()
+    zone_key = f"time.zone.{zone}"  # "北京时间" for Asia/Shanghai; other zones by their IANA name
+    tz_label = t(zone_key) if t(zone_key) != zone_key else zone
     response = templates.TemplateResponse(
-        request, name, {"t": t, "lang": lang, "user": user, "csrf": token, **context}, status_code=status_code
+        request, name, {"t": t, "lang": lang, "tz": zone, "tz_label": tz_label, "user": user, "csrf": token,
+                        **context},
+        status_code=status_code
     )
     if request.cookies.get(tokens.CSRF_COOKIE) != token:
         response.set_cookie(tokens.CSRF_COOKIE, token, httponly=False, samesite="lax",

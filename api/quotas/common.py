@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from api.errors import APIError
 from models import Assignment, School
-from tingke.semesters import current_semester, day_window, semester_bounds
+from tingke.semesters import current_semester, semester_bounds
+from tingke.timezone import day_window
 
 SEMESTER_PATTERN = r"^\d{4}-\d{4}-[12]$"
 

@@ -20,6 +20,7 @@ from api.access import AccessContext, can_read_observation
 from api.observations import report
 from api.observations.service import weighted_total
 from models import Lesson, Observation, ObservationState, Rubric
+from tingke.timezone import format_local
 
 KIND_ZH = {"ordinary": "常态课", "open": "公开课", "demonstration": "示范课", "observation": "观摩课",
            "competition": "优质课", "spot_check": "抽测课"}
@@ -56,7 +57,7 @@ def collect(session: Session, ctx: AccessContext, lesson: Lesson) -> LessonRecor
 
 
 def _lesson_facts(lesson: Lesson) -> list[tuple[str, str]]:
-    when = lesson.scheduled_at.strftime("%Y-%m-%d %H:%M") if lesson.scheduled_at else ""
+    when = format_local(lesson.scheduled_at)  # the district's time, as typed, not UTC
     return [("课题", lesson.title), ("主题", lesson.topic), ("授课教师", lesson.teacher.display_name),
             ("学校", lesson.school.name), ("学科", lesson.subject), ("年级", lesson.grade),
             ("课型", KIND_ZH.get(lesson.kind.value, lesson.kind.value)), ("上课时间", when)]
@@ -98,7 +99,7 @@ def build_docx(session: Session, records: LessonRecords) -> bytes:
         state = STATE_ZH.get(obs.state.value, obs.state.value)
         line = f"状态：{state}" + ("；推门听课" if obs.drop_in else "")
         if obs.submitted_at:
-            line += f"；提交于 {obs.submitted_at.strftime('%Y-%m-%d %H:%M')}"
+            line += f"；提交于 {format_local(obs.submitted_at)}"
         doc.add_paragraph(line)
         scores = doc.add_table(rows=1, cols=3)
         scores.style = "Table Grid"

@@ -21,6 +21,7 @@ from api.workreports import documents
 from api.workreports.collect import collect
 from models import School, User, UserRole
 from tingke.semesters import current_semester, semester_of
+from tingke.timezone import today as local_today
 
 router = APIRouter(prefix="/api", tags=["work reports"])
 
@@ -55,7 +56,7 @@ def month_bounds(month: str) -> tuple[date, date]:
 def monthly_report(user_id: PathId, session: DB, ctx: Access,
                    month: Annotated[str | None, Query(max_length=7, description="e.g. 2026-11")] = None) -> Response:
     person = _researcher(session, ctx, user_id)
-    first, last = month_bounds(month or date.today().strftime("%Y-%m"))
+    first, last = month_bounds(month or local_today().strftime("%Y-%m"))
     period = collect(session, person, first, last, semester_of(first))
     content = documents.researcher_docx(period, f"蹲点工作月小结（{first:%Y年%m月}）", None)
     return _attachment(content, documents.DOCX_TYPE, f"月小结-{person.display_name}-{first:%Y-%m}.docx",

@@ -46,7 +46,9 @@ form.addEventListener("submit", async (event) => {
     room_mode: f.get("room_mode"), duration_minutes: Number(f.get("duration_minutes") || 45),
   };
   if (!body.title || !body.subject || !body.grade) return showError(t("lesson.error.required"));
-  if (f.get("scheduled_at")) body.scheduled_at = new Date(f.get("scheduled_at")).toISOString();
+  // the district's wall clock as typed ("2026-12-01T09:00", no offset): the API reads it in the district's
+  // zone, so a browser in another zone (a teacher travelling, a phone set to UTC) books the same 09:00
+  if (f.get("scheduled_at")) body.scheduled_at = f.get("scheduled_at");
   if (f.get("teacher_id")) body.teacher_id = Number(f.get("teacher_id"));
   if (body.room_mode === "dual") {
     body.classrooms = [];

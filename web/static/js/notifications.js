@@ -1,5 +1,5 @@
 // My notifications: newest first; opening one marks it read.
-import { api } from "/static/js/app.js";
+import { api, localTime } from "/static/js/app.js";
 
 const list = document.getElementById("notif-list");
 const more = document.getElementById("notif-more");
@@ -21,7 +21,7 @@ async function load() {
     });
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = new Date(n.created_at).toLocaleString();
+    meta.textContent = localTime(n.created_at);
     li.append(link, meta);
     list.append(li);
   }
