@@ -16,6 +16,8 @@ from api.observations.tagging import tag_note
 from models import Lesson, Note, Observation, ObservationScore, ObservationState, Rubric, TranscriptSegment
 from models.default_rubric import ensure_default_rubric
 from models.search_index import index_lesson
+from tingke.notices import notify_kind
+from tingke.timezone import format_local
 
 
 def weighted_total(obs: Observation) -> float | None:
@@ -153,6 +155,11 @@ def submit(session: Session, obs: Observation) -> Observation:
     obs.submitted_at = datetime.now(UTC)
     session.flush()
     index_lesson(session, obs.lesson_id)  # its notes and their tags become searchable
+    lesson = obs.lesson
+    # the teacher is told (a drop-in's record waits for their sign-off, so it links to the sign-off list)
+    notify_kind(session, lesson.teacher_id, "observation_submitted",
+                "/signoffs" if obs.drop_in else f"/lessons/{lesson.id}/report", actor_id=obs.observer_id,
+                observer=obs.observer.display_name, title=lesson.title, when=format_local(obs.submitted_at))
     return obs
 
 
