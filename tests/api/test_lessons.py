@@ -77,3 +77,21 @@ def test_same_topic_group(client, login):
                         json={"topic": "勾股定理", "subject": "数学", "grade": "八年级", "lesson_ids": ids})
     assert group.status_code == 201, group.text
     assert sorted(x["id"] for x in group.json()["lessons"]) == sorted(ids)
+
+
+def test_lessons_to_come_and_held_and_a_keyword(client, login):
+    h = login("teacher1")
+
+    def listed(**params) -> list[str]:
+        reply = client.get("/api/lessons", headers=h, params={"limit": 100, **params})
+        assert reply.status_code == 200, reply.text
+        return [x["title"] for x in reply.json()["items"]]
+
+    upcoming, held, every = listed(when="upcoming"), listed(when="held"), listed()
+    assert upcoming[0] == "勾股定理（示范课）" and "有理数的加法（常态课）" in held
+    assert sorted(upcoming + held) == sorted(every)
+    assert listed(q="勾股", when="upcoming") == ["勾股定理（示范课）", "勾股定理（同课异构）"]
+    assert listed(q="青山乡") == ["勾股定理（同课异构）", "有理数的加法（常态课）"]  # a school's name; latest first
+    assert listed(q="100%") == [] and listed(q="_") == []  # wildcards are literal
+    assert client.get("/api/lessons", headers=h, params={"when": "someday"}).status_code == 422
+    assert client.get("/api/lessons", headers=h, params={"q": "x" * 101}).status_code == 422
