@@ -121,6 +121,23 @@ def can_observe(ctx: AccessContext, lesson: Lesson) -> bool:
     return ctx.is_admin or lesson.school_id in ctx.visible_school_ids
 
 
+OBSERVE_REFUSALS = ("not_visible", "own_lesson", "researcher_not_assigned", "outside_community")
+
+
+def observe_refusal(ctx: AccessContext, lesson: Lesson) -> str | None:
+    """Why ``ctx`` may not observe ``lesson``, as a code of OBSERVE_REFUSALS (None: they may). Pages say
+    it (``observe.refused.<code>``) instead of only refusing: a researcher who may watch a public lesson
+    is told that they are not the assigned (蹲点) researcher of its school this semester. Agrees with
+    :func:`can_observe` (tests/api/test_observe_refusal.py checks every user and lesson of a world)."""
+    if not can_view_lesson(ctx, lesson):
+        return "not_visible"
+    if lesson.teacher_id == ctx.user.id:
+        return "own_lesson"
+    if ctx.is_admin or lesson.school_id in ctx.visible_school_ids:
+        return None
+    return "researcher_not_assigned" if ctx.user.role == UserRole.researcher else "outside_community"
+
+
 # ---- observations -------------------------------------------------------------------------------
 
 def can_read_observation(ctx: AccessContext, obs: Observation) -> bool:

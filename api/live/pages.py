@@ -12,6 +12,7 @@ from api.access import can_observe, can_publish_live
 from api.deps import DB
 from api.pages.deps import PageAccess
 from api.pages.errors import error_page, lesson_or_error_page
+from api.pages.observe import refusal
 from api.pages.rendering import render
 from models import Lesson, Observation, RoomMode
 
@@ -45,7 +46,8 @@ def observe_page(lesson_id: int, request: Request, session: DB, ctx: PageAccess)
                                                     Observation.observer_id == ctx.user.id))
     data = {"lesson": _lesson_data(lesson), "observation_id": mine.id if mine else None,
             "may_observe": can_observe(ctx, lesson)}
-    return render(request, "live_observe.html", ctx.user, active="lessons", lesson=lesson, data=data)
+    return render(request, "live_observe.html", ctx.user, active="lessons", lesson=lesson, data=data,
+                  observe_refused=refusal(ctx, lesson))
 
 
 @router.get("/lessons/{lesson_id}/live/watch", response_class=HTMLResponse)

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from api.access import OBSERVE_REFUSALS
 from api.pages.i18n import TABLE, messages
 from models import LessonKind, LessonStatus, ObservationState, RoomMode, UserRole, Visibility
 
@@ -31,6 +32,7 @@ def test_every_used_key_exists_in_both_languages() -> None:
               [f"visibility.{v}" for v in Visibility] + [f"room.{m}" for m in RoomMode] + \
               [f"lessontype.{x}" for x in ("practice", "lecture", "dialogue", "mixed", "no_speech")] + \
               [f"agreement.{x}" for x in ("reliable", "tentative", "low", "insufficient")] + \
+              [f"observe.refused.{x}" for x in OBSERVE_REFUSALS] + \
               [f"job.stage.{x}" for x in ("ingest", "compose", "transcode", "storyboard", "audio", "transcribe",
                                           "analyse", "store", "index")]
     keys = {**used_keys(), **{k: "(enum)" for k in dynamic}}
