@@ -4,6 +4,11 @@ A lesson is visible to its school, to the other schools of its communities, to r
 assigned to its school or zone, and to every signed-in user when public; a private lesson only
 to its teacher, its school's admins and admins. Only community members and assigned researchers
 may observe. Lists, pages, media and live tokens all ask this module.
+
+Researchers (seed 003 part 8, seed 004): a researcher observes every lesson at their contact schools
+(蹲点联系学校, where drop-in observation and the 蹲点 counts apply) and any lesson of their subject in their
+zone(s): the zones they are assigned to and the zones of their contact schools. A zone assignment without
+a subject covers every subject there (a zone centre's researcher).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from models import (
     UserRole,
     Visibility,
 )
-from tingke.semesters import current_semester
+from tingke.semesters import current_school_year, current_semester
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class AccessContext:
     community_school_ids: frozenset[int] = field(default_factory=frozenset)  # own school included
     research_school_ids: frozenset[int] = field(default_factory=frozenset)  # assigned schools and zones
     classroom_lesson_ids: frozenset[int] = field(default_factory=frozenset)  # dual lessons taught in
+    contact_school_ids: frozenset[int] = field(default_factory=frozenset)  # a researcher's 蹲点联系学校
+    # A researcher's subject scope: (schools of a zone, subject); subject None means every subject there.
+    subject_scopes: tuple[tuple[frozenset[int], str | None], ...] = ()
 
     @property
     def is_admin(self) -> bool:
@@ -58,21 +66,66 @@ def load_context(session: Session, user: User) -> AccessContext:
         led = select(Community.id).where(Community.lead_school_id == user.school_id)
         member = select(CommunityMember.community_id).where(CommunityMember.school_id == user.school_id)
         ids = set(session.scalars(led)) | set(session.scalars(member))
-        for c in session.scalars(select(Community).where(Community.id.in_(ids))):
+        this_year = or_(Community.school_year.is_(None), Community.school_year == current_school_year())
+        for c in session.scalars(select(Community).where(Community.id.in_(ids), this_year)):
             community |= c.school_ids
     research: set[int] = set()
+    contact: set[int] = set()
+    scopes: tuple[tuple[frozenset[int], str | None], ...] = ()
     if user.role == UserRole.researcher:
         rows = session.execute(
-            select(Assignment.school_id, Assignment.zone_id).where(
+            select(Assignment.school_id, Assignment.zone_id, Assignment.subject).where(
                 Assignment.researcher_id == user.id, Assignment.semester == current_semester()
             )
         ).all()
-        research = {s for s, _ in rows if s is not None}
-        zones = {z for _, z in rows if z is not None}
+        contact = {s for s, _, _ in rows if s is not None}
+        research = set(contact)
+        zones = {z for _, z, _ in rows if z is not None}
         if zones:
             research |= set(session.scalars(select(School.id).where(School.zone_id.in_(zones))))
+        scopes = _subject_scopes(session, user, rows)
     classrooms = set(session.scalars(select(LessonClassroom.lesson_id).where(LessonClassroom.teacher_id == user.id)))
-    return AccessContext(user, frozenset(community), frozenset(research), frozenset(classrooms))
+    return AccessContext(user, frozenset(community), frozenset(research), frozenset(classrooms),
+                         frozenset(contact), scopes)
+
+
+def _subject_scopes(session: Session, user: User, rows: Iterable[tuple[int | None, int | None, str | None]]
+                    ) -> tuple[tuple[frozenset[int], str | None], ...]:
+    """(zone's schools, subject) pairs: a zone assignment with its subject (None: every subject), and the zone of
+    each contact school with the assignment's subject or else the researcher's own (none: no zone scope)."""
+    wanted: set[tuple[int, str | None]] = set()
+    contact_subjects: dict[int, str | None] = {}
+    for school_id, zone_id, subject in rows:
+        if zone_id is not None:
+            wanted.add((zone_id, subject))
+        elif school_id is not None:
+            contact_subjects[school_id] = subject or user.subject
+    if contact_subjects:
+        for school_id, zone_id in session.execute(
+                select(School.id, School.zone_id).where(School.id.in_(contact_subjects))).all():
+            if zone_id is not None and contact_subjects[school_id]:
+                wanted.add((zone_id, contact_subjects[school_id]))
+    if not wanted:
+        return ()
+    zone_schools: dict[int, set[int]] = {}
+    for school_id, zone_id in session.execute(
+            select(School.id, School.zone_id).where(School.zone_id.in_({z for z, _ in wanted}))).all():
+        if zone_id is not None:
+            zone_schools.setdefault(zone_id, set()).add(school_id)
+    return tuple(sorted(((frozenset(zone_schools.get(z, set())), subject) for z, subject in wanted),
+                        key=lambda scope: (sorted(scope[0]), scope[1] or "")))
+
+
+def in_subject_scope(ctx: AccessContext, lesson: Lesson) -> bool:
+    """A lesson of one of the researcher's subjects in one of their zones."""
+    return any(lesson.school_id in schools and (subject is None or lesson.subject == subject)
+               for schools, subject in ctx.subject_scopes)
+
+
+def _subject_scope_clause(ctx: AccessContext) -> ColumnElement[bool]:
+    parts = [and_(Lesson.school_id.in_(schools or [-1]), true() if subject is None else Lesson.subject == subject)
+             for schools, subject in ctx.subject_scopes]
+    return or_(*parts) if parts else false()
 
 
 # ---- lessons ------------------------------------------------------------------------------------
@@ -88,7 +141,7 @@ def can_view_lesson(ctx: AccessContext, lesson: Lesson) -> bool:
         return _is_school_admin_of(ctx, lesson.school_id)
     if lesson.visibility == Visibility.public:
         return True
-    return lesson.school_id in ctx.visible_school_ids
+    return lesson.school_id in ctx.visible_school_ids or in_subject_scope(ctx, lesson)
 
 
 def visible_lessons_clause(ctx: AccessContext) -> ColumnElement[bool]:
@@ -101,7 +154,8 @@ def visible_lessons_clause(ctx: AccessContext) -> ColumnElement[bool]:
         if ctx.user.role == UserRole.school_admin
         else false()
     )
-    shared = and_(Lesson.visibility == Visibility.community, Lesson.school_id.in_(ctx.visible_school_ids or [-1]))
+    shared = and_(Lesson.visibility == Visibility.community,
+                  or_(Lesson.school_id.in_(ctx.visible_school_ids or [-1]), _subject_scope_clause(ctx)))
     return or_(own, private, Lesson.visibility == Visibility.public, shared)
 
 
@@ -115,27 +169,35 @@ def can_publish_live(ctx: AccessContext, lesson: Lesson) -> bool:
     return can_manage_lesson(ctx, lesson) or lesson.id in ctx.classroom_lesson_ids
 
 
-def can_observe(ctx: AccessContext, lesson: Lesson) -> bool:
-    if not can_view_lesson(ctx, lesson) or lesson.teacher_id == ctx.user.id:
-        return False
-    return ctx.is_admin or lesson.school_id in ctx.visible_school_ids
-
-
-OBSERVE_REFUSALS = ("not_visible", "own_lesson", "researcher_not_assigned", "outside_community")
-
-
 def observe_refusal(ctx: AccessContext, lesson: Lesson) -> str | None:
-    """Why ``ctx`` may not observe ``lesson``, as a code of OBSERVE_REFUSALS (None: they may). Pages say
-    it (``observe.refused.<code>``) instead of only refusing: a researcher who may watch a public lesson
-    is told that they are not the assigned (蹲点) researcher of its school this semester. Agrees with
-    :func:`can_observe` (tests/api/test_observe_refusal.py checks every user and lesson of a world)."""
-    if not can_view_lesson(ctx, lesson):
-        return "not_visible"
+    """Why this person may not observe (score) the lesson, as a translation key's last part; None: they may."""
     if lesson.teacher_id == ctx.user.id:
         return "own_lesson"
-    if ctx.is_admin or lesson.school_id in ctx.visible_school_ids:
+    if not can_view_lesson(ctx, lesson):
+        return "not_visible"
+    if ctx.is_admin:
         return None
-    return "researcher_not_assigned" if ctx.user.role == UserRole.researcher else "outside_community"
+    if ctx.user.role == UserRole.researcher:
+        if lesson.school_id in ctx.contact_school_ids or lesson.school_id in ctx.community_school_ids:
+            return None
+        if in_subject_scope(ctx, lesson):
+            return None
+        in_zone = any(lesson.school_id in schools for schools, _ in ctx.subject_scopes)
+        return "researcher_other_subject" if in_zone else "researcher_outside_zone"
+    return None if lesson.school_id in ctx.community_school_ids else "not_in_community"
+
+
+def can_observe(ctx: AccessContext, lesson: Lesson) -> bool:
+    return observe_refusal(ctx, lesson) is None
+
+
+def can_drop_in(ctx: AccessContext, lesson: Lesson) -> bool:
+    """推门听课: a researcher only at their contact schools (seed 004); others wherever they may observe."""
+    if not can_observe(ctx, lesson):
+        return False
+    if ctx.user.role == UserRole.researcher:
+        return lesson.school_id in ctx.contact_school_ids
+    return True
 
 
 # ---- observations -------------------------------------------------------------------------------
@@ -232,3 +294,33 @@ def can_view_thread(ctx: AccessContext, thread: DiscussionThread) -> bool:
 
 def can_moderate_discussions(ctx: AccessContext) -> bool:
     return ctx.is_admin
+
+
+# ---- administration -----------------------------------------------------------------------------
+# The district office (role admin) manages everything; a school admin (校管理员) manages their own school's
+# teachers. ``None`` as the context is the operator at the server's command line, who may do everything.
+
+def can_administer_district(ctx: AccessContext | None) -> bool:
+    """Zones, schools, communities, researchers' assignments, rubrics, the audit log."""
+    return ctx is None or ctx.is_admin
+
+
+def can_manage_people_of(ctx: AccessContext | None, school_id: int | None) -> bool:
+    """Create and import people at this school."""
+    if can_administer_district(ctx):
+        return True
+    assert ctx is not None
+    return school_id is not None and _is_school_admin_of(ctx, school_id)
+
+
+def can_manage_person(ctx: AccessContext | None, person: User) -> bool:
+    """Edit, deactivate, reset the password of this person: a school admin only their school's teachers."""
+    if can_administer_district(ctx):
+        return True
+    assert ctx is not None
+    return (person.role == UserRole.teacher and person.school_id is not None
+            and _is_school_admin_of(ctx, person.school_id))
+
+
+def may_grant_role(ctx: AccessContext | None, role: UserRole) -> bool:
+    return can_administer_district(ctx) or role == UserRole.teacher

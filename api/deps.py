@@ -59,9 +59,15 @@ async def optional_user(
     return user
 
 
-async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+# While a one-time password is in use, only signing in, out and choosing a new password are open.
+PASSWORD_CHANGE_OPEN = ("/api/auth/",)
+
+
+async def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise _unauthenticated()
+    if user.must_change_password and not request.url.path.startswith(PASSWORD_CHANGE_OPEN):
+        raise APIError(403, "password_change_required", "Choose a new password first (POST /api/auth/password).")
     return user
 
 

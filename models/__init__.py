@@ -1,6 +1,7 @@
 """The one schema shared by the API, the relay and the workers (imports none of them)."""
 
 from models import text_hygiene  # noqa: F401  (cleans text before every flush)
+from models.audit import AuditEvent, AuditIsAppendOnly
 from models.base import Base
 from models.community import Assignment, Community, CommunityMember, LoginThrottle, School, User, Zone
 from models.discussions import DiscussionPost, DiscussionThread
@@ -77,3 +78,4 @@ __all__ += ["Activity", "ActivityAttendee", "ActivityKind", "ActivityMaterial", 
             "StaffPosition"]  # community workflows (issue 6)
 __all__ += ["DiscussionPost", "DiscussionThread", "Notification", "Poll", "PollAnswer", "PollKind",
             "PollQuestion", "PollState"]
+__all__ += ["AuditEvent", "AuditIsAppendOnly"]  # district administration (issue 13)

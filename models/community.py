@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, enum_column, utcnow
@@ -39,6 +39,8 @@ class Community(Base):
     name: Mapped[str] = mapped_column(String(200))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
     lead_school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    # 学年 such as "2026-2027": schools are re-paired every year; None means "every year" (older rows)
+    school_year: Mapped[str | None] = mapped_column(String(9), index=True)
 
     lead_school: Mapped[School] = relationship(foreign_keys=[lead_school_id])
     members: Mapped[list[CommunityMember]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -70,12 +72,19 @@ class User(Timestamped, Base):
     position: Mapped[StaffPosition] = mapped_column(
         enum_column(StaffPosition), default=StaffPosition.teacher, server_default=StaffPosition.teacher.value
     )
+    # The keys a district office keeps (工号, 手机号): bulk import and OpenID sign-in match people on them.
+    employee_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    grade: Mapped[str | None] = mapped_column(String(50))  # 年级 taught, as the office writes it
+    # Set for imported users and by a password reset: the next sign-in must choose a new password.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     school: Mapped[School | None] = relationship()
 
 
 class Assignment(Base):
-    """蹲点联系学校: a researcher assigned to a contact school (or a whole zone) for a semester."""
+    """A researcher's assignment for a semester: a contact school (蹲点联系学校: drop-in observation, visits and
+    the 蹲点 counts apply there) or a zone (片区: observing any lesson of the subject there)."""
 
     __tablename__ = "assignments"
     __table_args__ = (UniqueConstraint("researcher_id", "school_id", "zone_id", "semester"),)
@@ -84,6 +93,8 @@ class Assignment(Base):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
     semester: Mapped[str] = mapped_column(String(16))
+    # The subject the researcher covers here; None means the researcher's own subject (User.subject).
+    subject: Mapped[str | None] = mapped_column(String(50))
 
     researcher: Mapped[User] = relationship()
     school: Mapped[School | None] = relationship()

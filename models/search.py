@@ -16,6 +16,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
 
+# Made by the migrations in raw SQL, so not described by the models below (the migration drift test
+# names exactly these and nothing else): SQLite's FTS5 table and the shadow tables FTS5 keeps beside it,
+# PostgreSQL's GIN indexes.
+SQLITE_FTS_TABLE = "search_fts"
+SQLITE_FTS_TABLES = frozenset({SQLITE_FTS_TABLE} | {f"{SQLITE_FTS_TABLE}_{part}" for part in
+                                                    ("data", "idx", "content", "docsize", "config")})
+PG_RAW_INDEXES = frozenset({"gin_search_lessons_meta_trgm", "gin_search_lessons_body_trgm",
+                            "gin_search_lessons_tokens"})
+
 
 class SearchLesson(Base):
     """Everything searchable about one lesson, as raw text (the unit of matching and ranking)."""

@@ -48,25 +48,96 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from api.community.schemas import UserIn
-    from api.community.service import create_user
     from api.errors import APIError
+    from api.users.schemas import UserIn
+    from api.users.service import create_user, school_by_name
     from models.db import session_scope
 
     password = args.password or os.environ.get("TINGKE_NEW_PASSWORD")
     if not password:
         password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     try:
-        data = UserIn(username=args.username, display_name=args.name or args.username, password=password,
-                      role=args.role, school_id=args.school_id, subject=args.subject)
         with session_scope(get_settings().db_url) as session:
-            user = create_user(session, data)
+            school_id = args.school_id
+            if args.school:
+                school_id = school_by_name(session, args.school).id
+            data = UserIn(username=args.username, display_name=args.name or args.username, password=password,
+                          role=args.role, school_id=school_id, subject=args.subject)
+            user, _ = create_user(session, None, data)
             print(f"created user {user.username} (id {user.id}, {user.role.value})")
     except APIError as exc:
         print(f"tingke: {exc.message}", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(f"tingke: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_users_import(args: argparse.Namespace) -> int:
+    """Preview a district office's spreadsheet; write it only with --yes (or a "y" at the prompt)."""
+    from pathlib import Path
+
+    from api.errors import APIError
+    from api.imports import service
+    from models.db import session_scope
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"tingke: no such file: {path}", file=sys.stderr)
+        return 2
+    data = path.read_bytes()
+    status_zh = {"created": "新建", "updated": "更新", "unchanged": "不变", "error": "错误"}
+    try:
+        with session_scope(get_settings().db_url) as session:
+            rows = service.plan(session, None, args.kind, data, path.name)
+        counts = {k: sum(1 for r in rows if r.status == k) for k in status_zh}
+        for row in rows:
+            if row.status != "unchanged" or args.verbose:
+                detail = row.message or "；".join(f"{k}：{a} → {b}" if a not in (None, "") else f"{k}：{b}"
+                                                 for k, (a, b) in row.changes.items())
+                print(f"第 {row.number} 行\t{status_zh[row.status]}\t{row.label}\t{detail}")
+        print("新建 {created}，更新 {updated}，不变 {unchanged}，错误 {error}".format(**counts))
+        if counts["created"] + counts["updated"] == 0:
+            print("nothing to write")
+            return 1 if counts["error"] else 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("nothing written: run again with --yes to write these rows")
+                return 0
+            if input("写入以上内容？[y/N] ").strip().lower() not in ("y", "yes", "是"):
+                print("nothing written")
+                return 0
+        with session_scope(get_settings().db_url) as session:
+            outcome = service.apply(session, None, args.kind, data, path.name)
+    except APIError as exc:
+        print(f"tingke: {exc.message}", file=sys.stderr)
+        return 2
+    print("written: 新建 {created}，更新 {updated}".format(**outcome.counts()))
+    if outcome.passwords:
+        print("one-time passwords (shown once; each must be changed at the first sign-in):")
+        print("姓名,用户名,一次性密码")
+        for item in outcome.passwords:
+            print(f"{item['name']},{item['username']},{item['password']}")
+    return 0
+
+
+def cmd_users_reset_password(args: argparse.Namespace) -> int:
+    """A new password for a person named by user name, 工号 or phone; their sessions end."""
+    from api.errors import APIError
+    from api.users import service
+    from models.db import session_scope
+
+    password = args.password or os.environ.get("TINGKE_NEW_PASSWORD") or None
+    try:
+        with session_scope(get_settings().db_url) as session:
+            user = service.find_by_name(session, args.name)
+            new = service.reset_password(session, None, user.id, password)
+            print(f"password of {user.username} reset; every session of theirs is signed out")
+            if password is None:
+                print(f"one-time password (to change at the next sign-in): {new}")
+    except APIError as exc:
+        print(f"tingke: {exc.message}", file=sys.stderr)
         return 2
     return 0
 
@@ -131,8 +202,23 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--name")
     cu.add_argument("--role", default="teacher", choices=["admin", "researcher", "school_admin", "teacher"])
     cu.add_argument("--school-id", type=int)
+    cu.add_argument("--school", help="the school's name, as people write it")
     cu.add_argument("--subject")
     cu.add_argument("--password")
+    users = sub.add_parser("users", help="people: bulk import, password reset")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    imp = users_sub.add_parser("import", help="import people, schools or assignments from .xlsx or .csv")
+    imp.add_argument("--data-dir", help="folder for the database, media and keys (TINGKE_DATA_DIR)")
+    imp.add_argument("file")
+    imp.add_argument("--kind", default="people", choices=["people", "schools", "assignments"])
+    imp.add_argument("--yes", action="store_true", help="write without asking (after the preview)")
+    imp.add_argument("--verbose", action="store_true", help="list unchanged rows too")
+    imp.set_defaults(func=cmd_users_import)
+    reset = users_sub.add_parser("reset-password", help="reset a password (user name, 工号 or phone)")
+    reset.add_argument("--data-dir", help="folder for the database, media and keys (TINGKE_DATA_DIR)")
+    reset.add_argument("name")
+    reset.add_argument("--password", help="the new password; default: a one-time password, printed")
+    reset.set_defaults(func=cmd_users_reset_password)
     return parser
 
 

@@ -46,3 +46,12 @@ def semester_bounds(label: str) -> tuple[date, date]:
 def current_semester(now: datetime | None = None) -> str:
     """The semester of ``now`` (default: this moment) on the district's calendar; a naive ``now`` is UTC."""
     return semester_of(local_date(now) if now is not None else today())
+
+
+def school_year_of(semester: str) -> str:
+    """The 学年 of a semester label: ``2026-2027-2`` → ``2026-2027``."""
+    return semester.rsplit("-", 1)[0]
+
+
+def current_school_year() -> str:
+    return school_year_of(current_semester())

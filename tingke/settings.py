@@ -10,7 +10,7 @@ import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     spotcheck_max_age: int = 35
     spotcheck_exclude_weeks: int = Field(default=8, description="A teacher drawn this recently is not drawn again")
     activity_material_max_bytes: int = Field(default=50 * 1024**2, description="Largest activity material upload")
+
+    # OpenID Connect sign-in with the district's identity provider (off while oidc_issuer is empty)
+    oidc_issuer: str = Field(default="", description="The provider's issuer URL (discovery at /.well-known/…)")
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scope: str = "openid profile"
+    oidc_match_claim: str = Field(default="employee_no", description="The claim holding the person's key")
+    oidc_match_field: Literal["employee_no", "phone"] = Field(
+        default="employee_no", description="Which imported value that claim is: 工号 or phone number")
+    oidc_create_users: bool = Field(default=False, description="Create someone unknown on first sign-in")
+    oidc_default_school: str = Field(default="", description="The school (by name) such people belong to")
 
     demo_password: str = "tingke-demo"
     log_level: str = "INFO"

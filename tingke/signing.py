@@ -58,10 +58,13 @@ def verify_token(purpose: str, token: str, *, key: bytes | None = None) -> dict[
     return claims
 
 
-def secure_link_hash(uri: str, expires: int, *, key: bytes | None = None) -> str:
-    """nginx ``secure_link_md5 "$secure_link_expires$uri $secret"``, base64url without padding."""
+def secure_link_hash(uri: str, expires: int, *, key: bytes | None = None, viewer: str = "") -> str:
+    """nginx ``secure_link_md5 "$secure_link_expires$uri$arg_v $secret"``, base64url without padding.
+
+    ``viewer`` (the ``v`` argument) names who the link was issued to, for the audit log: it is part of the
+    hash, so it cannot be removed or changed; without one the hash is nginx's plain form."""
     secret = (key or get_settings().signing_key()).decode()
-    return _b64(hashlib.md5(f"{expires}{uri} {secret}".encode()).digest())
+    return _b64(hashlib.md5(f"{expires}{uri}{viewer} {secret}".encode()).digest())
 
 
 def sign_media_url(uri: str, ttl_seconds: int | None = None) -> str:
@@ -71,11 +74,11 @@ def sign_media_url(uri: str, ttl_seconds: int | None = None) -> str:
     return f"{uri}?md5={secure_link_hash(uri, expires)}&expires={expires}"
 
 
-def check_media_url(uri: str, md5: str | None, expires: str | int | None) -> bool:
+def check_media_url(uri: str, md5: str | None, expires: str | int | None, viewer: str | None = None) -> bool:
     if not md5 or expires is None:
         return False
     try:
         exp = int(expires)
     except (TypeError, ValueError):
         return False
-    return exp >= time.time() and hmac.compare_digest(md5, secure_link_hash(uri, exp))
+    return exp >= time.time() and hmac.compare_digest(md5, secure_link_hash(uri, exp, viewer=viewer or ""))

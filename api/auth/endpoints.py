@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import service, tokens
-from api.auth.schemas import MeOut, TokenOut
+from api.auth.schemas import MeOut, PasswordChangeIn, TokenOut
 from api.deps import DB, CurrentUser
 from models import User
 from tingke.settings import get_settings
@@ -63,4 +63,15 @@ def me_out(user: User) -> MeOut:
     return MeOut(
         id=user.id, username=user.username, display_name=user.display_name, role=user.role,
         school_id=user.school_id, school_name=user.school.name if user.school else None, language=user.language,
+        must_change_password=user.must_change_password,
     )
+
+
+@router.post("/password", response_model=TokenOut, summary="Change my password (signs out my other sessions)")
+def change_password(data: PasswordChangeIn, request: Request, response: Response, session: DB,
+                    user: CurrentUser) -> TokenOut:
+    """Every earlier token and cookie stops working; this client gets a fresh token (and cookie, for pages)."""
+    service.change_password(session, user, data.current_password, data.new_password)
+    if request.cookies.get(tokens.SESSION_COOKIE):
+        start_session(response, user, request)
+    return TokenOut(access_token=tokens.issue(user), expires_in=get_settings().session_ttl_seconds)

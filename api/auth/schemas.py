@@ -1,6 +1,6 @@
 """Sign-in payloads."""
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from models import UserRole
 
@@ -19,3 +19,10 @@ class MeOut(BaseModel):
     school_id: int | None
     school_name: str | None
     language: str
+    must_change_password: bool = False
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)

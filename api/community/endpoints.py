@@ -1,39 +1,48 @@
-"""Zones, schools, communities, people and contact-school assignments."""
+"""Zones, schools, communities (1+X pairing by school year) and researchers' assignments."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from sqlalchemy import func, select
+from typing import Annotated
 
-from api.access import can_list_users, users_clause
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+
 from api.community import service
 from api.community.schemas import (
+    SCHOOL_YEAR,
     AssignmentIn,
     AssignmentOut,
+    AssignmentPatch,
     CommunityIn,
     CommunityOut,
+    CommunityPatch,
     SchoolIn,
     SchoolOut,
-    UserIn,
-    UserOut,
+    SchoolPatch,
+    ZoneIn,
     ZoneOut,
+    ZonePatch,
 )
 from api.deps import DB, Access
-from api.errors import forbidden
-from api.pagination import Page, Paging
-from models import Assignment, Community, School, User, Zone
+from api.types import PathId
+from models import Assignment, Community, School, Zone
 
 router = APIRouter(prefix="/api", tags=["community"])
-
-
-def _admin_only(ctx: Access) -> None:
-    if not ctx.is_admin:
-        raise forbidden("Only administrators may do this.")
 
 
 @router.get("/zones", response_model=list[ZoneOut])
 def list_zones(session: DB, _: Access) -> list[Zone]:
     return list(session.scalars(select(Zone).order_by(Zone.id)))
+
+
+@router.post("/zones", response_model=ZoneOut, status_code=201)
+def create_zone(data: ZoneIn, session: DB, ctx: Access) -> Zone:
+    return service.create_zone(session, ctx, data)
+
+
+@router.patch("/zones/{zone_id}", response_model=ZoneOut)
+def update_zone(zone_id: PathId, data: ZonePatch, session: DB, ctx: Access) -> Zone:
+    return service.update_zone(session, ctx, zone_id, data)
 
 
 @router.get("/schools", response_model=list[SchoolOut])
@@ -43,55 +52,66 @@ def list_schools(session: DB, _: Access) -> list[School]:
 
 @router.post("/schools", response_model=SchoolOut, status_code=201)
 def create_school(data: SchoolIn, session: DB, ctx: Access) -> School:
-    _admin_only(ctx)
-    service.require_zone(session, data.zone_id)
-    school = School(**data.model_dump())
-    session.add(school)
-    session.flush()
-    return school
+    return service.create_school(session, ctx, data)
 
 
-def _community_out(c: Community) -> CommunityOut:
+@router.patch("/schools/{school_id}", response_model=SchoolOut)
+def update_school(school_id: PathId, data: SchoolPatch, session: DB, ctx: Access) -> School:
+    return service.update_school(session, ctx, school_id, data)
+
+
+def community_out(c: Community) -> CommunityOut:
     return CommunityOut(id=c.id, name=c.name, zone_id=c.zone_id, lead_school_id=c.lead_school_id,
-                        member_school_ids=sorted(m.school_id for m in c.members))
+                        member_school_ids=sorted(m.school_id for m in c.members), school_year=c.school_year)
 
 
 @router.get("/communities", response_model=list[CommunityOut])
-def list_communities(session: DB, _: Access) -> list[CommunityOut]:
-    return [_community_out(c) for c in session.scalars(select(Community).order_by(Community.id))]
+def list_communities(session: DB, _: Access, school_year: str | None = None) -> list[CommunityOut]:
+    query = select(Community).order_by(Community.id)
+    if school_year:
+        query = query.where(Community.school_year == school_year)
+    return [community_out(c) for c in session.scalars(query)]
 
 
 @router.post("/communities", response_model=CommunityOut, status_code=201)
 def create_community(data: CommunityIn, session: DB, ctx: Access) -> CommunityOut:
-    _admin_only(ctx)
-    return _community_out(service.create_community(session, data))
+    return community_out(service.create_community(session, ctx, data))
 
 
-@router.get("/users", response_model=Page[UserOut])
-def list_users(session: DB, ctx: Access, paging: Paging) -> Page[UserOut]:
-    if not can_list_users(ctx):
-        raise forbidden("Only administrators, school admins and researchers list people.")
-    where = users_clause(ctx)
-    total = session.scalar(select(func.count()).select_from(User).where(where)) or 0
-    rows = session.scalars(select(User).where(where).order_by(User.id).limit(paging.limit).offset(paging.offset))
-    return Page(items=[UserOut.model_validate(u) for u in rows], total=total, **paging.model_dump())
+@router.patch("/communities/{community_id}", response_model=CommunityOut,
+              summary="Change the pairing: lead school, members (add, remove, or the whole list), school year")
+def update_community(community_id: PathId, data: CommunityPatch, session: DB, ctx: Access) -> CommunityOut:
+    return community_out(service.update_community(session, ctx, community_id, data))
 
 
-@router.post("/users", response_model=UserOut, status_code=201)
-def create_user(data: UserIn, session: DB, ctx: Access) -> User:
-    _admin_only(ctx)
-    return service.create_user(session, data)
+@router.post("/communities/{community_id}/copy", response_model=CommunityOut, status_code=201,
+             summary="Start another school year's pairing from this one")
+def copy_community(community_id: PathId, session: DB, ctx: Access,
+                   school_year: Annotated[str, Query(pattern=SCHOOL_YEAR)]) -> CommunityOut:
+    return community_out(service.copy_community_to_year(session, ctx, community_id, school_year))
 
 
 @router.get("/assignments", response_model=list[AssignmentOut])
-def list_assignments(session: DB, ctx: Access) -> list[Assignment]:
+def list_assignments(session: DB, ctx: Access, semester: str | None = None) -> list[Assignment]:
     query = select(Assignment).order_by(Assignment.id)
     if not ctx.is_admin:
         query = query.where(Assignment.researcher_id == ctx.user.id)
+    if semester:
+        query = query.where(Assignment.semester == semester)
     return list(session.scalars(query))
 
 
 @router.post("/assignments", response_model=AssignmentOut, status_code=201)
 def create_assignment(data: AssignmentIn, session: DB, ctx: Access) -> Assignment:
-    _admin_only(ctx)
-    return service.create_assignment(session, data)
+    return service.create_assignment(session, ctx, data)
+
+
+@router.patch("/assignments/{assignment_id}", response_model=AssignmentOut)
+def update_assignment(assignment_id: PathId, data: AssignmentPatch, session: DB, ctx: Access) -> Assignment:
+    return service.update_assignment(session, ctx, assignment_id, data)
+
+
+@router.delete("/assignments/{assignment_id}", status_code=204)
+def delete_assignment(assignment_id: PathId, session: DB, ctx: Access) -> Response:
+    service.delete_assignment(session, ctx, assignment_id)
+    return Response(status_code=204)

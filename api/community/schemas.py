@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.types import DbId
-from models import Locale, SchoolRole, UserRole
+from models import Locale, SchoolRole
 
 Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+SCHOOL_YEAR = r"^\d{4}-\d{4}$"
 
 
 class ZoneOut(BaseModel):
@@ -17,6 +18,18 @@ class ZoneOut(BaseModel):
     id: int
     name: str
     code: str
+
+
+class ZoneIn(BaseModel):
+    model_config = Strict
+    name: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+
+
+class ZonePatch(BaseModel):
+    model_config = Strict
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    code: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
 
 
 class SchoolOut(BaseModel):
@@ -36,12 +49,21 @@ class SchoolIn(BaseModel):
     locale: Locale = Locale.urban
 
 
+class SchoolPatch(BaseModel):
+    model_config = Strict
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    zone_id: DbId | None = None
+    role: SchoolRole | None = None
+    locale: Locale | None = None
+
+
 class CommunityOut(BaseModel):
     id: int
     name: str
     zone_id: int | None
     lead_school_id: DbId
     member_school_ids: list[int]
+    school_year: str | None = None
 
 
 class CommunityIn(BaseModel):
@@ -50,28 +72,19 @@ class CommunityIn(BaseModel):
     zone_id: DbId | None = None
     lead_school_id: DbId
     member_school_ids: list[DbId] = Field(default_factory=list, max_length=100)
+    school_year: str | None = Field(default=None, pattern=SCHOOL_YEAR, description="学年 such as 2026-2027")
 
 
-class UserOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    username: str
-    display_name: str
-    role: UserRole
-    school_id: int | None
-    subject: str | None
-    is_active: bool
-
-
-class UserIn(BaseModel):
+class CommunityPatch(BaseModel):
+    """The 1+X pairing: rename, change the lead school, add or remove member schools, or set them all."""
     model_config = Strict
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    display_name: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=8, max_length=256)
-    role: UserRole = UserRole.teacher
-    school_id: DbId | None = None
-    subject: str | None = Field(default=None, max_length=50)
-    birth_date: date | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    zone_id: DbId | None = None
+    lead_school_id: DbId | None = None
+    school_year: str | None = Field(default=None, pattern=SCHOOL_YEAR)
+    member_school_ids: list[DbId] | None = Field(default=None, max_length=100, description="the whole new list")
+    add_school_ids: list[DbId] = Field(default_factory=list, max_length=100)
+    remove_school_ids: list[DbId] = Field(default_factory=list, max_length=100)
 
 
 class AssignmentOut(BaseModel):
@@ -81,6 +94,7 @@ class AssignmentOut(BaseModel):
     school_id: int | None
     zone_id: int | None
     semester: str
+    subject: str | None = None
 
 
 class AssignmentIn(BaseModel):
@@ -89,3 +103,11 @@ class AssignmentIn(BaseModel):
     school_id: DbId | None = None
     zone_id: DbId | None = None
     semester: str = Field(pattern=r"^\d{4}-\d{4}-[12]$")
+    subject: str | None = Field(default=None, max_length=50,
+                                description="Empty: the researcher's own subject (a zone: every subject)")
+
+
+class AssignmentPatch(BaseModel):
+    model_config = Strict
+    subject: str | None = Field(default=None, max_length=50)
+    semester: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}-[12]$")

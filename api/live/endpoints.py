@@ -7,9 +7,10 @@ they must never be cached, while /media/ playlists of finished lessons are.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, PlainTextResponse
 
+from api.audit.media import note_media_access
 from api.deps import DB, Access
 from api.errors import APIError
 from api.live import service
@@ -36,15 +37,17 @@ def watch_live(lesson_id: PathId, session: DB, ctx: Access) -> WatchGrant:
 
 @router.get("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
 @router.head("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
-def live_hls(lesson_id: int, name: str, md5: str | None = None, expires: str | None = None) -> Response:
+def live_hls(lesson_id: int, name: str, request: Request, md5: str | None = None, expires: str | None = None,
+             v: str | None = None) -> Response:
     uri = f"{service.LIVE_HLS_PREFIX}{lesson_id}/hls/{name}"
-    if not check_media_url(uri, md5, expires):
+    if not check_media_url(uri, md5, expires, v):
         raise APIError(403, "link_expired", "This media link is invalid or has expired. Reload the page.")
+    note_media_access(request, uri, v)
     file = service.live_hls_file(lesson_id, name)
     if file is None:
         raise APIError(404, "not_found", "The live stream has not started yet or the file does not exist.")
     if file.suffix == ".m3u8":
-        text = sign_playlist(file.read_text(errors="replace"), uri, int(expires or 0))
+        text = sign_playlist(file.read_text(errors="replace"), uri, int(expires or 0), v)
         return PlainTextResponse(text, media_type="application/vnd.apple.mpegurl",
                                  headers={"Cache-Control": "no-cache"})
     return FileResponse(file, media_type="video/mp2t", headers={"Cache-Control": "private, max-age=3600"})

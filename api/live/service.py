@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from api.access import AccessContext, can_publish_live
+from api.audit.service import record_live_watch
 from api.errors import APIError, forbidden
 from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, WatchGrant
@@ -95,8 +96,10 @@ def watch_grant(session: Session, ctx: AccessContext, lesson_id: int) -> WatchGr
     ttl = settings.live_token_ttl_seconds
     relay = settings.relay_base
     expires = int(time.time()) + settings.media_url_ttl_seconds
-    return WatchGrant(whep_url=f"{relay}/whep/{room}", hls_url=signed(hls_uri(lesson.id), expires),
-                      hls_audio_url=signed(hls_uri(lesson.id, "audio/index.m3u8"), expires),
+    viewer = ctx.user.id
+    record_live_watch(session, viewer, lesson.id)
+    return WatchGrant(whep_url=f"{relay}/whep/{room}", hls_url=signed(hls_uri(lesson.id), expires, viewer),
+                      hls_audio_url=signed(hls_uri(lesson.id, "audio/index.m3u8"), expires, viewer),
                       token=sign_token(TOKEN_PURPOSE, claims, ttl), room=room, mode=lesson.room_mode.value,
                       relay_url=relay, ice_servers=settings.ice_servers, status=lesson.status.value,
                       hls_ready=ready, hls_ended=ready and hls_ended(lesson.id), expires_in=ttl)

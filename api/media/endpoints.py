@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.requests import ClientDisconnect
 
+from api.audit.media import note_media_access
 from api.deps import DB, Access, CurrentUser
 from api.errors import APIError
 from api.lessons.service import get_managed, get_visible
@@ -113,21 +114,23 @@ def cancel_upload(uid: str, user: CurrentUser) -> Response:
 def lesson_media(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
     """Signed, expiring URLs of the HLS ladder, audio-only rendition, poster, storyboard key frames,
     subtitles and download; only for people who may see the lesson."""
-    return service.lesson_media(session, get_visible(session, ctx, lesson_id))
+    return service.lesson_media(session, get_visible(session, ctx, lesson_id), viewer=ctx.user.id)
 
 
 @router.get("/media/{path:path}", include_in_schema=False)
 @router.head("/media/{path:path}", include_in_schema=False)
-def serve_media(path: str, md5: str | None = None, expires: str | None = None) -> Response:
+def serve_media(path: str, request: Request, md5: str | None = None, expires: str | None = None,
+                v: str | None = None) -> Response:
     uri = service.media_uri(path)
-    if not check_media_url(uri, md5, expires):
+    if not check_media_url(uri, md5, expires, v):
         raise APIError(403, "link_expired", "This media link is invalid or has expired. Reload the page.")
+    note_media_access(request, uri, v)
     file = service.media_file(uri)
     if file is None:
         raise APIError(404, "not_found", "The media file does not exist.")
     content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
     if file.suffix == ".m3u8":
-        text = service.sign_playlist(file.read_text(), uri, int(expires or 0))
+        text = service.sign_playlist(file.read_text(), uri, int(expires or 0), v)
         return PlainTextResponse(text, media_type=content_type, headers={"Cache-Control": "private, max-age=60"})
     headers = {"Cache-Control": "private, max-age=3600"}
     if file.name == "download.mp4":

@@ -80,8 +80,24 @@ def finish_upload(session: Session, lesson: Lesson, meta: uploads.UploadMeta) ->
 
 # ---- signed URLs ------------------------------------------------------------------------------
 
-def signed(uri: str, expires: int) -> str:
-    return f"{uri}?md5={secure_link_hash(uri, expires)}&expires={expires}"
+def signed(uri: str, expires: int, viewer: int | str | None = None) -> str:
+    """A signed media link; with ``viewer`` (a user id) the link names who it was issued to (audit)."""
+    if viewer is None or viewer == "":
+        return f"{uri}?md5={secure_link_hash(uri, expires)}&expires={expires}"
+    return f"{uri}?md5={secure_link_hash(uri, expires, viewer=str(viewer))}&expires={expires}&v={viewer}"
+
+
+def viewer_of(value: str | None) -> int | None:
+    """The user id a signed link was issued to (its ``v``), once the link's signature has been checked."""
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+def lesson_of_uri(uri: str) -> int | None:
+    """The lesson a /media/lessons/<id>/… or /media/live/<id>/… URI belongs to."""
+    parts = uri.removeprefix(MEDIA_PREFIX).split("/")
+    if len(parts) > 1 and parts[0] in ("lessons", "live") and parts[1].isdigit():
+        return int(parts[1])
+    return None
 
 
 def media_uri(relative: str) -> str:
@@ -101,20 +117,20 @@ def media_file(uri: str) -> Path | None:
     return path
 
 
-def sign_playlist(text: str, playlist_uri: str, expires: int) -> str:
-    """Give every relative URI of an HLS playlist its own signature with the playlist's expiry,
+def sign_playlist(text: str, playlist_uri: str, expires: int, viewer: int | str | None = None) -> str:
+    """Give every relative URI of an HLS playlist its own signature with the playlist's expiry (and viewer),
     so players fetch segments and variant playlists without cookies or headers."""
     base = playlist_uri.rsplit("/", 1)[0]
     lines = []
     for line in text.splitlines():
         if line and not line.startswith("#") and "://" not in line and not line.startswith("/"):
-            line = signed(f"{base}/{line.split('?', 1)[0]}", expires)
+            line = signed(f"{base}/{line.split('?', 1)[0]}", expires, viewer)
         lines.append(line)
     return "\n".join(lines) + "\n"
 
 
-def lesson_media(session: Session, lesson: Lesson) -> dict[str, Any]:
-    """Signed URLs of everything a player needs, valid for media_url_ttl_seconds."""
+def lesson_media(session: Session, lesson: Lesson, viewer: int | None = None) -> dict[str, Any]:
+    """Signed URLs of everything a player needs, valid for media_url_ttl_seconds, issued to ``viewer``."""
     expires = int(time.time()) + get_settings().media_url_ttl_seconds
     assets = {a.kind: a for a in session.scalars(select(MediaAsset).where(MediaAsset.lesson_id == lesson.id))}
     out: dict[str, Any] = {"lesson_id": lesson.id, "status": lesson.status.value,
@@ -125,22 +141,22 @@ def lesson_media(session: Session, lesson: Lesson) -> dict[str, Any]:
     out["job"] = {"id": job.id, "state": job.state.value, "stage": job.stage, "progress": job.progress} if job else None
     hls = assets.get(MediaKind.hls)
     if hls is not None:
-        out["hls"] = signed(media_uri(hls.path), expires)
+        out["hls"] = signed(media_uri(hls.path), expires, viewer)
         base = hls.path.rsplit("/", 1)[0]
         out["renditions"] = [
             {"name": r["name"], "height": r["height"], "width": r["width"], "bandwidth": r["peak_bps"],
              "average_bandwidth": r["average_bps"], "audio_only": r["height"] is None,
-             "url": signed(media_uri(f"{base}/{r['name']}/index.m3u8"), expires)}
+             "url": signed(media_uri(f"{base}/{r['name']}/index.m3u8"), expires, viewer)}
             for r in hls.meta.get("ladder", [])
         ]
         if hls.meta.get("audio"):
-            out["audio_only"] = signed(media_uri(hls.meta["audio"]), expires)
+            out["audio_only"] = signed(media_uri(hls.meta["audio"]), expires, viewer)
         if hls.meta.get("download"):
-            out["download"] = signed(media_uri(hls.meta["download"]), expires)
+            out["download"] = signed(media_uri(hls.meta["download"]), expires, viewer)
     if (poster := assets.get(MediaKind.poster)) is not None:
-        out["poster"] = signed(media_uri(poster.path), expires)
+        out["poster"] = signed(media_uri(poster.path), expires, viewer)
     if (subtitles := assets.get(MediaKind.subtitles)) is not None:
-        out["subtitles"] = signed(media_uri(subtitles.path), expires)
+        out["subtitles"] = signed(media_uri(subtitles.path), expires, viewer)
     if (board := assets.get(MediaKind.storyboard)) is not None:
         path = get_settings().media_root / board.path
         base = board.path.rsplit("/", 1)[0]
@@ -148,5 +164,6 @@ def lesson_media(session: Session, lesson: Lesson) -> dict[str, Any]:
             frames = json.loads(path.read_text())
         except (OSError, ValueError):
             frames = []
-        out["storyboard"] = [{"t": f["t"], "url": signed(media_uri(f"{base}/{f['file']}"), expires)} for f in frames]
+        out["storyboard"] = [{"t": f["t"], "url": signed(media_uri(f"{base}/{f['file']}"), expires, viewer)}
+                             for f in frames]
     return out

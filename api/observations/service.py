@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, can_observe, can_read_observation, can_view_lesson, observe_refusal
+from api.access import AccessContext, can_drop_in, can_observe, can_read_observation, can_view_lesson, observe_refusal
 from api.errors import APIError, forbidden, not_found
 from api.observations.schemas import NoteIn, NoteOut, ObservationIn, ObservationOut, ObservationPatch
 from api.observations.tagging import tag_note
@@ -47,8 +47,11 @@ def start(session: Session, ctx: AccessContext, lesson: Lesson, data: Observatio
         raise forbidden("You cannot observe your own lesson.")
     if not can_observe(ctx, lesson):
         refused = forbidden("Only members of the lesson's community and its assigned researchers may observe it.")
-        refused.extra["reason"] = observe_refusal(ctx, lesson)  # pages say why (observe.refused.<reason>)
+        refused.extra["reason"] = observe_refusal(ctx, lesson)  # pages say why (lesson.why_not_observe.<reason>)
         raise refused
+    if data.drop_in and not can_drop_in(ctx, lesson):
+        raise APIError(403, "drop_in_contact_only",
+                       "A researcher observes drop-in lessons (推门听课) only at their contact schools.")
     existing = session.scalar(select(Observation).where(
         Observation.lesson_id == lesson.id, Observation.observer_id == ctx.user.id))
     if existing is not None:

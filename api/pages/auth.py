@@ -12,7 +12,7 @@ from api.auth import service, tokens
 from api.auth.endpoints import end_session, start_session
 from api.deps import DB, optional_user
 from api.errors import APIError
-from api.pages.deps import safe_next
+from api.pages.deps import PageUser, safe_next
 from api.pages.i18n import LANG_COOKIE, LANGUAGES, messages
 from api.pages.rendering import render
 from models import User
@@ -103,3 +103,9 @@ def translation_table(lang: str) -> JSONResponse:
     if lang not in LANGUAGES:
         raise APIError(404, "not_found", f"No translations for '{lang}'.")
     return JSONResponse(messages()[lang], headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/account/password")
+def password_page(request: Request, user: PageUser, next: str | None = None) -> Response:
+    """Choose a new password: required after a one-time password (an import or an administrator's reset)."""
+    return render(request, "account_password.html", user, next=safe_next(next), forced=user.must_change_password)

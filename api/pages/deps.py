@@ -19,10 +19,18 @@ def sign_in_redirect(request: Request) -> APIError:
                     headers={"Location": f"/login?next={quote(target, safe='')}"})
 
 
+PASSWORD_PAGE = "/account/password"
+
+
 def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
-    """Anonymous visitors of any page are sent to sign in and come back afterwards."""
+    """Anonymous visitors of any page are sent to sign in and come back afterwards; someone signed in with a
+    one-time password chooses their own first."""
     if user is None:
         raise sign_in_redirect(request)
+    if user.must_change_password and request.url.path != PASSWORD_PAGE:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise APIError(303, "password_change_required", "Choose a new password first.",
+                       headers={"Location": f"{PASSWORD_PAGE}?next={quote(target, safe='')}"})
     return user
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, or_, select
 
 from api.access import can_observe, visible_lessons_clause
@@ -40,9 +40,11 @@ def semester_counts(session: DB, user_id: int, semester: str) -> dict[str, int]:
     return counts
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
+@router.get("/", response_class=HTMLResponse, response_model=None)
+def home(request: Request, session: DB, ctx: PageAccess) -> Response:
     me = ctx.user
+    if ctx.is_admin:  # the district office starts at its own overview, not at a teacher's lessons
+        return RedirectResponse("/admin", status_code=303)
     visible = visible_lessons_clause(ctx)
     order = (Lesson.scheduled_at.desc().nulls_last(), Lesson.id.desc())
     mine_clause = or_(Lesson.teacher_id == me.id,

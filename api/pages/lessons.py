@@ -8,12 +8,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from api.access import AccessContext, can_manage_lesson, can_observe, can_publish_live, visible_lessons_clause
+from api.access import (
+    AccessContext,
+    can_manage_lesson,
+    can_observe,
+    can_publish_live,
+    observe_refusal,
+    visible_lessons_clause,
+)
 from api.deps import DB
 from api.lessons import service
 from api.pages.deps import PageAccess
 from api.pages.errors import lesson_or_error_page
-from api.pages.observe import refusal
 from api.pages.rendering import render
 from models import (
     Job,
@@ -107,9 +113,9 @@ def lesson_page(lesson_id: int, request: Request, session: DB, ctx: PageAccess) 
               "teacher": session.get(User, c.teacher_id) if c.teacher_id else None} for c in lesson.classrooms]
     return render(request, "lesson.html", ctx.user, active="lessons", lesson=lesson, my_observation=mine, job=job,
                   rooms=rooms,
-                  may_observe=can_observe(ctx, lesson), observe_refused=refusal(ctx, lesson),
-                  may_manage=can_manage_lesson(ctx, lesson), may_publish=can_publish_live(ctx, lesson),
-                  group_lessons=group_lessons)
+                  may_observe=can_observe(ctx, lesson), observe_refusal=observe_refusal(ctx, lesson),
+                  may_manage=can_manage_lesson(ctx, lesson),
+                  may_publish=can_publish_live(ctx, lesson), group_lessons=group_lessons)
 
 
 @router.get("/groups/new", response_class=HTMLResponse)

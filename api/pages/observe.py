@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from api.access import AccessContext, can_observe, observe_refusal
+from api.access import observe_refusal
 from api.deps import DB
 from api.observations import service as observations
 from api.pages.deps import PageAccess
@@ -14,7 +14,6 @@ from api.pages.errors import error_page, lesson_or_error_page
 from api.pages.rendering import render
 from models import Lesson, Observation, ObservationState, Rubric
 from models.default_rubric import ensure_default_rubric
-from tingke.semesters import current_semester
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,16 +21,6 @@ router = APIRouter(include_in_schema=False)
 def rubric_data(rubric: Rubric) -> list[dict[str, object]]:
     return [{"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "weight": d.weight,
              "max_score": d.max_score, "descriptors": d.descriptors} for d in rubric.dimensions]
-
-
-def refusal(ctx: AccessContext, lesson: Lesson) -> dict[str, str] | None:
-    """Why this user may not observe the lesson, for ``observe.refused.<code>`` with its values (None: they
-    may). Pages show it where the observe button would be."""
-    code = observe_refusal(ctx, lesson)
-    if code is None:
-        return None
-    return {"code": code, "key": f"observe.refused.{code}", "school": lesson.school.name,
-            "semester": current_semester()}
 
 
 def lesson_data(lesson: Lesson) -> dict[str, object]:
@@ -46,9 +35,9 @@ def workspace(lesson_id: int, request: Request, session: DB, ctx: PageAccess) ->
         return lesson
     mine = session.scalar(select(Observation).where(Observation.lesson_id == lesson.id,
                                                     Observation.observer_id == ctx.user.id))
-    if mine is None and not can_observe(ctx, lesson):
-        why = refusal(ctx, lesson) or {"key": "error.may_not_observe"}
-        return error_page(request, ctx, 403, why["key"], **why)
+    refusal = observe_refusal(ctx, lesson) if mine is None else None
+    if refusal is not None:
+        return error_page(request, ctx, 403, "lesson.why_not_observe." + refusal)
     rubric = mine.rubric if mine is not None else ensure_default_rubric(session)
     return render(request, "observe.html", ctx.user, active="lessons", lesson=lesson,
                   data={"lesson": lesson_data(lesson), "rubric": rubric_data(rubric),

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from api.auth import tokens
 from api.pages.i18n import LANGUAGES, language_for, translate
 from models import User
+from tingke.settings import get_settings
 from tingke.timezone import DATE_TIME, format_local, zone_name
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -84,6 +85,15 @@ def _titled(context: Context, title: str, key: str) -> str:
 
 
 templates.env.filters["titled"] = _titled
+
+
+def oidc_enabled() -> bool:
+    """The sign-in page offers the district's identity provider once it is configured."""
+    settings = get_settings()
+    return bool(settings.oidc_issuer and settings.oidc_client_id)
+
+
+templates.env.globals["oidc_enabled"] = oidc_enabled
 
 
 def render(request: Request, name: str, user: User | None, status_code: int = 200, **context: Any) -> HTMLResponse:

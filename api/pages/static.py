@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from api.pages.rendering import WEB
 
 # URL under /static/vendor → folder of an npm package that `make web-assets` installs
-VENDOR = {"hls": "hls.js/dist", "echarts": "echarts/dist"}
+VENDOR = {"hls": "hls.js/dist", "echarts": "echarts/dist", "swagger": "swagger-ui-dist"}
 
 
 def mount_static(app: FastAPI) -> None:

@@ -5,7 +5,8 @@ What counts (the seeds' wording, made exact):
 * ``observations``: the person's observations submitted in the semester; a drop-in (推门听课) counts only
   once the observed teacher signed it ("以上课老师签名为准"), so an unsigned drop-in counts for nothing.
 * ``drop_in_share``: signed drop-ins / counted observations ("有一半是推门听课").
-* ``contact_observations``: a researcher's counted observations of lessons at their contact schools.
+* ``contact_observations``: a researcher's counted observations of lessons at their contact schools; a
+  researcher's ``observations`` also say how many were there and how many elsewhere in their zones' subject.
 * ``visit_days``: distinct days a researcher recorded a visit at a contact school.
 * ``activities``: 集体备课 and 主题教研 the person organised or attended.
 * ``seminars``: seminars the person organised ("组织召开1-2次…主题研讨活动").
@@ -210,7 +211,12 @@ def people_progress(session: Session, users: Iterable[User], semester: str) -> l
             if rule is None:
                 continue
             if metric == "observations":
-                metrics.append(_metric(rule, counted, drop_ins=signed))
+                if audience == "researcher":  # seed 004: 蹲点 schools and the rest of their zones, apart
+                    contact = _contact_observations(session, user.id, schools, semester)
+                    metrics.append(_metric(rule, counted, drop_ins=signed, contact=contact,
+                                           elsewhere=counted - contact))
+                else:
+                    metrics.append(_metric(rule, counted, drop_ins=signed))
             elif metric == "drop_in_share":
                 share = round(signed / counted, 4) if counted else 0.0
                 metrics.append(_metric(rule, share, drop_ins=signed, observations=counted))

@@ -1,4 +1,4 @@
-"""评课量表: list, read and (admins) create rubrics."""
+"""评课量表: list, read and (admins) create, copy and edit rubrics."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import DB, Access
-from api.errors import forbidden, not_found
-from api.rubrics.schemas import RubricIn, RubricOut
+from api.errors import not_found
+from api.rubrics import service
+from api.rubrics.schemas import RubricIn, RubricOut, RubricPatch
 from api.types import PathId
-from models import Rubric, RubricDimension
+from models import Rubric
 
 router = APIRouter(prefix="/api/rubrics", tags=["rubrics"])
 
@@ -29,14 +30,14 @@ def get_rubric(rubric_id: PathId, session: DB, _: Access) -> Rubric:
 
 @router.post("", response_model=RubricOut, status_code=201)
 def create_rubric(data: RubricIn, session: DB, ctx: Access) -> Rubric:
-    if not ctx.is_admin:
-        raise forbidden("Only administrators create rubrics.")
-    rubric = Rubric(name_zh=data.name_zh, name_en=data.name_en)
-    rubric.dimensions = [
-        RubricDimension(position=i, **d.model_dump(exclude={"descriptors"}),
-                        descriptors=[x.model_dump() for x in d.descriptors])
-        for i, d in enumerate(data.dimensions)
-    ]
-    session.add(rubric)
-    session.flush()
-    return rubric
+    return service.create_rubric(session, ctx, data)
+
+
+@router.post("/{rubric_id}/copy", response_model=RubricOut, status_code=201, summary="Copy a rubric to edit it")
+def copy_rubric(rubric_id: PathId, session: DB, ctx: Access) -> Rubric:
+    return service.copy_rubric(session, ctx, rubric_id)
+
+
+@router.patch("/{rubric_id}", response_model=RubricOut)
+def update_rubric(rubric_id: PathId, data: RubricPatch, session: DB, ctx: Access) -> Rubric:
+    return service.update_rubric(session, ctx, rubric_id, data)

@@ -59,3 +59,18 @@ class RubricIn(BaseModel):
         if abs(sum(d.weight for d in dims) - 100) > 1e-6:
             raise ValueError("dimension weights must sum to 100")
         return dims
+
+
+class RubricPatch(BaseModel):
+    """Rename, replace the dimensions (weights summing to 100; refused once observations used them), or make it
+    the rubric new observations use."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, min_length=1, max_length=200)
+    dimensions: list[DimensionIn] | None = Field(default=None, min_length=1, max_length=30)
+    is_default: bool | None = None
+
+    @field_validator("dimensions")
+    @classmethod
+    def _weights_and_codes(cls, dims: list[DimensionIn] | None) -> list[DimensionIn] | None:
+        return None if dims is None else RubricIn._weights_and_codes(dims)

@@ -7,9 +7,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth.passwords import hash_password
-from models import Community, Lesson, LessonKind, Locale, School, SchoolRole, User, UserRole, Visibility, Zone
+from models import (
+    Assignment,
+    Community,
+    Lesson,
+    LessonKind,
+    Locale,
+    School,
+    SchoolRole,
+    User,
+    UserRole,
+    Visibility,
+    Zone,
+)
 from models.db import session_scope
 from tests.conftest import sign_in
+from tingke.semesters import current_semester
 
 # Lessons of the matrix:
 #   A  teacher1's community lesson at the lead school
@@ -27,7 +40,7 @@ VIEW = {  # GET /api/lessons/{id}, GET /api/lessons/{id}/report
     "teacher4":    dict(A=200, P=404, R=200, X=200, Y=404),  # same school as teacher1
     "teacher2":    dict(A=200, P=404, R=200, X=200, Y=404),  # rural member school of the community
     "head1":       dict(A=200, P=200, R=200, X=200, Y=404),  # school admin of the lead school
-    "researcher1": dict(A=404, P=404, R=200, X=200, Y=404),  # assigned to R's school only
+    "researcher1": dict(A=200, P=404, R=200, X=200, Y=404),  # 数学; contact school R's, so zone 城东 in 数学
     "researcher2": dict(A=200, P=404, R=200, X=200, Y=404),  # assigned to the whole zone
     "teacher5":    dict(A=404, P=404, R=404, X=200, Y=200),  # other community
     "outsider_r":  dict(A=404, P=404, R=404, X=200, Y=404),  # researcher without an assignment
@@ -38,7 +51,7 @@ OBSERVE = {  # POST /api/lessons/{id}/observations
     "teacher4":    dict(A=201, P=404, R=201, X=403, Y=404),
     "teacher2":    dict(A=201, P=404, R=403, X=403, Y=404),
     "head1":       dict(A=201, P=201, R=201, X=403, Y=404),
-    "researcher1": dict(A=404, P=404, R=201, X=403, Y=404),
+    "researcher1": dict(A=201, P=404, R=201, X=403, Y=404),
     "researcher2": dict(A=201, P=404, R=201, X=403, Y=404),
     "teacher5":    dict(A=404, P=404, R=404, X=403, Y=403),
     "outsider_r":  dict(A=404, P=404, R=404, X=403, Y=404),
@@ -49,7 +62,7 @@ MANAGE = {  # PATCH /api/lessons/{id}
     "teacher4":    dict(A=403, P=404, R=403, X=403, Y=404),
     "teacher2":    dict(A=403, P=404, R=200, X=403, Y=404),
     "head1":       dict(A=200, P=200, R=403, X=403, Y=404),
-    "researcher1": dict(A=404, P=404, R=403, X=403, Y=404),
+    "researcher1": dict(A=403, P=404, R=403, X=403, Y=404),
     "researcher2": dict(A=403, P=404, R=403, X=403, Y=404),
     "teacher5":    dict(A=404, P=404, R=404, X=200, Y=200),
     "outsider_r":  dict(A=404, P=404, R=404, X=403, Y=404),
@@ -149,3 +162,51 @@ def test_admin_only_endpoints(client, world):
     assert client.post("/api/users", headers=sign_in(client, "admin"), json=body).status_code == 409
     assert client.get("/api/users", headers=sign_in(client, "teacher1")).status_code == 403
     assert client.get("/api/users", headers=sign_in(client, "head1")).status_code == 200
+
+
+def _chinese_lesson(db_url: str, demo: dict[str, int]) -> int:
+    """A public 语文 示范课 of teacher1 at the lead school (researcher1 is 数学)."""
+    with session_scope(db_url) as s:
+        teacher1 = s.get(User, demo["teacher1"])
+        assert teacher1 is not None
+        chinese = Lesson(title="语文示范课", subject="语文", grade="三年级", teacher_id=teacher1.id,
+                         school_id=teacher1.school_id, kind=LessonKind.demonstration, visibility=Visibility.public)
+        s.add(chinese)
+        s.flush()
+        return chinese.id
+
+
+def test_researcher_scope_follows_the_seeds(client, world, db_url, demo):
+    """Seed 003 part 8 / seed 004: a researcher observes any lesson of their subject in their zone(s); drop-in
+    observation applies to their contact schools; a zone assignment may name its subject."""
+    chinese_id = _chinese_lesson(db_url, demo)
+    with session_scope(db_url) as s:
+        zone_id = s.query(Zone).filter_by(code="chengdong").one().id
+        outsider = s.query(User).filter_by(username="outsider_r").one()
+        outsider.subject = "数学"
+        s.add(Assignment(researcher_id=outsider.id, zone_id=zone_id, subject="语文", semester=current_semester()))
+    demo_lesson = 1  # teacher1's public 勾股定理 示范课 at the lead school: researcher1 is 数学, contact school rural1
+    r1, zoned = sign_in(client, "researcher1"), sign_in(client, "outsider_r")
+    assert client.post(f"/api/lessons/{demo_lesson}/observations", headers=r1, json={}).status_code == 201
+    # another subject in the same zone: watch, not score; the lesson page says why
+    refused = client.post(f"/api/lessons/{chinese_id}/observations", headers=r1, json={})
+    assert refused.status_code == 403
+    # drop-in observation only at the contact school
+    drop_in = client.post(f"/api/lessons/{world['A']}/observations", headers=r1, json={"drop_in": True})
+    assert (drop_in.status_code, drop_in.json()["error"]["code"]) == (403, "drop_in_contact_only")
+    assert client.post(f"/api/lessons/{world['R']}/observations", headers=r1, json={"drop_in": True}).status_code == 201
+    # a zone assignment's own subject wins over the researcher's: 语文 in 城东, not 数学
+    assert client.post(f"/api/lessons/{chinese_id}/observations", headers=zoned, json={}).status_code == 201
+    assert client.post(f"/api/lessons/{demo_lesson}/observations", headers=zoned, json={}).status_code == 403
+    assert client.post(f"/api/lessons/{world['A']}/observations", headers=zoned, json={}).status_code == 403
+    assert client.get(f"/api/lessons/{world['A']}", headers=zoned).status_code == 200  # the zone's lessons are seen
+
+
+def test_lesson_page_says_why_a_researcher_may_not_score(client, world, db_url, demo):
+    chinese_id = _chinese_lesson(db_url, demo)
+    client.post("/api/auth/session", data={"username": "researcher1", "password": "tingke-demo"})
+    page = client.get(f"/lessons/{chinese_id}")
+    assert page.status_code == 200
+    assert 'id="observe-why"' in page.text and "不是您负责的学科" in page.text
+    assert client.get(f"/lessons/{chinese_id}/observe").status_code == 403
+    assert 'id="observe-link"' in client.get("/lessons/1").text

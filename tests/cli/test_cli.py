@@ -97,3 +97,36 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_users_import_reset_password_and_create_user_by_school_name(tmp_path):
+    """What an operator needs without the API: import the office's file, reset a password, name a school."""
+    from tests.admin.helpers import PEOPLE_HEADER, teachers, xlsx
+
+    env = _env(tmp_path / "data")
+    run = lambda *args, **kw: subprocess.run([*TINGKE, *args], env=env, capture_output=True, text=True,  # noqa: E731
+                                             timeout=120, **kw)
+    assert run("migrate").returncode == 0 and run("seed-demo").returncode == 0
+    made = run("create-user", "qian", "--name", "钱老师", "--school", "石桥村小学", input="a-long-password\n")
+    assert made.returncode == 0, made.stderr
+
+    book = tmp_path / "名册.xlsx"
+    rows = teachers(3, "石桥村小学")
+    rows.append(("坏行", "T0009", "12345", "石桥村小学", "数学", "一年级", "教师"))
+    book.write_bytes(xlsx(PEOPLE_HEADER, rows))
+    preview = run("users", "import", str(book))  # no terminal, no --yes: a preview only
+    assert preview.returncode == 0, preview.stderr
+    assert "新建 3，更新 0，不变 0，错误 1" in preview.stdout and "手机号格式不正确" in preview.stdout
+    assert "nothing written" in preview.stdout
+    written = run("users", "import", str(book), "--yes")
+    assert written.returncode == 0, written.stderr
+    assert "written: 新建 3" in written.stdout and written.stdout.count(",T000") == 3
+    again = run("users", "import", str(book), "--yes")
+    assert "新建 0，更新 0，不变 3，错误 1" in again.stdout and "nothing to write" in again.stdout
+
+    reset = run("users", "reset-password", "teacher1")  # the name exists: it is reset, not refused
+    assert reset.returncode == 0, reset.stderr
+    assert "one-time password" in reset.stdout
+    by_no = run("users", "reset-password", "T0001", "--password", "chosen-by-operator")
+    assert by_no.returncode == 0 and "one-time" not in by_no.stdout
+    assert run("users", "reset-password", "nobody").returncode == 2

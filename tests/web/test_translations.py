@@ -7,7 +7,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from api.access import OBSERVE_REFUSALS
 from api.pages.i18n import TABLE, messages
 from models import LessonKind, LessonStatus, ObservationState, RoomMode, UserRole, Visibility
 
@@ -32,7 +31,8 @@ def test_every_used_key_exists_in_both_languages() -> None:
               [f"visibility.{v}" for v in Visibility] + [f"room.{m}" for m in RoomMode] + \
               [f"lessontype.{x}" for x in ("practice", "lecture", "dialogue", "mixed", "no_speech")] + \
               [f"agreement.{x}" for x in ("reliable", "tentative", "low", "insufficient")] + \
-              [f"observe.refused.{x}" for x in OBSERVE_REFUSALS] + \
+              [f"lesson.why_not_observe.{x}" for x in ("own_lesson", "not_visible", "not_in_community",
+                                                       "researcher_other_subject", "researcher_outside_zone")] + \
               [f"job.stage.{x}" for x in ("ingest", "compose", "transcode", "storyboard", "audio", "transcribe",
                                           "analyse", "store", "index")]
     keys = {**used_keys(), **{k: "(enum)" for k in dynamic}}
@@ -62,7 +62,9 @@ EXPLAINED_MODULES = ["quotas/endpoints.py", "quotas/common.py",  # the quota rul
                      "deps.py", "discussions/service.py", "lessons/service.py", "library/service.py",
                      "observations/service.py", "live/service.py", "polls/service.py", "media/uploads.py",
                      "activities/service.py", "activities/storage.py", "spotchecks/service.py",
-                     "qualifications/service.py", "lesson_events/service.py"]  # every page that calls errorText()
+                     "qualifications/service.py", "lesson_events/service.py",  # every page that calls errorText()
+                     "community/service.py", "users/service.py", "rubrics/service.py", "auth/service.py",
+                     "imports/service.py", "imports/reader.py"]  # the admin pages (issue 13)
 EXPLAINED_CODES = {"invalid_input", "invalid_field", "forbidden", "not_found", "conflict", "too_many_requests",
                    "internal_error", "bad_request", "poll_draft", "poll_closed",  # from api/errors.py; poll_<state>
                    "network", "error"}  # from app.js: no reply at all, a reply without our error body

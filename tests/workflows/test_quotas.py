@@ -102,15 +102,20 @@ def test_researcher_visits_activities_seminars_and_contact_observations(client, 
         "kind": "seminar", "title": "片区研讨", "held_on": today.isoformat(), "school_id": rural1})
     assert seminar.status_code == 201
     observe(client, r1, new_lesson(client, t2, "整式加减"))
-    # a lesson outside the contact schools cannot be observed by the researcher, so it never counts
-    outside = new_lesson(client, t1, "一元二次方程", visibility="public")
+    # another subject outside the contact schools cannot be observed by the researcher, so it never counts
+    outside = new_lesson(client, t1, "古诗两首", subject="语文", visibility="public")
     assert client.post(f"/api/lessons/{outside}/observations", headers=r1, json={}).status_code == 403
+    # their own subject elsewhere in the zone counts as an observation, apart from the 蹲点 ones (seed 004)
+    observe(client, r1, new_lesson(client, t1, "一元二次方程", visibility="public"))
 
     after = _me(client, r1)
     delta = {m["metric"]: m["done"] - metric(before, m["metric"])["done"] for m in after["metrics"]}
     assert delta["visit_days"] == len(days)
     assert delta["activities"] == 1 and delta["seminars"] == 1
-    assert delta["contact_observations"] == 1 and delta["observations"] == 1
+    assert delta["contact_observations"] == 1 and delta["observations"] == 2
+    split = metric(after, "observations")["detail"]
+    before_split = metric(before, "observations")["detail"]
+    assert (split["contact"] - before_split["contact"], split["elsewhere"] - before_split["elsewhere"]) == (1, 1)
     assert metric(after, "seminars")["met"] is True
 
 
