@@ -33,12 +33,11 @@ def _mine(client, headers) -> list[dict]:
 def test_observers_are_told_once_when_a_lesson_goes_live(client, login, db_url):
     lesson = _lesson(db_url, BROADCAST)
     assert mark_live(str(lesson))  # the relay's status write when the first publisher connects
-    # teacher4 (same school) and researcher2 (assigned to the zone) may observe; the teacher is teaching it;
-    # researcher1 (assigned to another school) may watch this public lesson but not observe it; the paired
-    # rural schools (teacher2, teacher3) may
+    # teacher4 and head1 (same school), the paired rural schools (teacher2, teacher3), researcher2 (the zone)
+    # and researcher1 (数学 in the zone of their contact school) may observe; the teacher is teaching it
     told = {name: client.get("/api/notifications/unread-count", headers=login(name)).json()["unread"]
             for name in ("teacher4", "researcher2", "head1", "teacher1", "researcher1", "teacher2", "teacher3")}
-    assert told == {"teacher4": 1, "researcher2": 1, "head1": 1, "teacher1": 0, "researcher1": 0, "teacher2": 1,
+    assert told == {"teacher4": 1, "researcher2": 1, "head1": 1, "teacher1": 0, "researcher1": 1, "teacher2": 1,
                     "teacher3": 1}
     (item,) = _mine(client, login("teacher4"))
     assert item["kind"] == "lesson_live" and item["link"] == f"/lessons/{lesson}/live/observe"
@@ -49,7 +48,7 @@ def test_observers_are_told_once_when_a_lesson_goes_live(client, login, db_url):
         assert client.get("/api/notifications/unread-count", headers=login("teacher4")).json()["unread"] == 1
     with session_scope(db_url) as session:
         count = len(session.scalars(select(Notification).where(Notification.kind == "lesson_live")).all())
-        assert count == 5  # one each, however often they asked
+        assert count == 6  # one each, however often they asked
 
 
 def test_the_teacher_is_told_of_a_submitted_observation_in_district_time(client, login, db_url):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.app_relay import lesson_id
+from tests.api.test_observe_refusal import public_chinese_lesson
 from tests.web.conftest import no_horizontal_overflow, sign_in
 
 pytestmark = [pytest.mark.browser]
@@ -16,7 +16,7 @@ WHY = "这节课不是您负责的学科：教研员在所联系片区内听评�
 
 
 def test_a_researcher_who_may_watch_but_not_score_is_told_why(new_page, sqlite_db, web_demo) -> None:
-    lesson = lesson_id(sqlite_db, "《植物妈妈有办法》")  # 语文 at 城东实验小学; researcher1 teaches 数学
+    lesson = public_chinese_lesson(sqlite_db, web_demo)  # a public 语文 lesson; researcher1 teaches 数学
     page = new_page(phone=True)
     sign_in(page, "researcher1", f"/lessons/{lesson}")
     expect(page.locator("#observe-link")).to_have_count(0)
