@@ -55,6 +55,8 @@ def _describe(errors: list[Any]) -> str:
             parts.append("the body is not valid JSON")
         elif kind == "missing":
             parts.append(f"'{loc}' is required")
+        elif kind in ("float_type", "int_type") and isinstance(err.get("input"), str):
+            parts.append(f"'{loc}' must be a number, like 7 or 7.5, not text such as \"{err['input'][:20]}\"")
         else:
             parts.append(f"{loc or 'body'}: {err.get('msg', 'invalid')}")
     return "Invalid request: " + "; ".join(parts)

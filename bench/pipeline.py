@@ -1,7 +1,8 @@
 """Pipeline benchmark: a generated lesson (45 minutes by default) through every stage on this machine.
 
 Reports seconds per stage (from the job's own report) and the total as a fraction of the lesson's
-length (target < 0.25×), transcription against a bare faster-whisper batched call on the same
+length (target < 0.25×), the board-text OCR stage's share (target ≤ 0.02×: the lesson's slides and board
+change every 15 s, see bench/board_text.py), transcription against a bare faster-whisper batched call on the same
 audio in the same run (same model instance; the bare call runs after the pipeline, so the
 model load is charged to neither), and search p50/p95 from bench/search.py when present.
 
@@ -108,9 +109,11 @@ def run_pipeline(video: Path, data: Path) -> dict[str, Any]:
         session.flush()
         job = jobs_client.queue_job(session, lesson.id, "process_lesson", asset.id)
         job_id, lesson_id = job.id, lesson.id
+    from workers.board_text.engine import warm_up as warm_up_ocr
     from workers.transcripts.transcribe import warm_up
 
     warm_up()  # a worker loads the model once and has decoded before; a job pays for neither
+    warm_up_ocr()
     started, cpu = time.perf_counter(), cpu_seconds()
     outcome = process_job(job_id)
     total, cpu_total = time.perf_counter() - started, cpu_seconds() - cpu
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.support.synth_lesson import make_lesson
 
     started = time.perf_counter()
-    lesson = make_lesson(minutes=args.minutes, size=args.size, noise=0.005)
+    lesson = make_lesson(minutes=args.minutes, size=args.size, noise=0.005, scenes="deck")
     assert lesson.video is not None
     print(f"lesson ready in {time.perf_counter() - started:.0f} s: {lesson.video} ({lesson.duration / 60:.1f} min)")
     load_before = os.getloadavg()
@@ -163,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {
         "lesson_minutes": round(duration / 60, 2), "video_size": args.size, **pipeline,
         "fraction_of_lesson": round(pipeline["total_seconds"] / duration, 4), "target_fraction": 0.25,
+        "board_text_fraction_of_lesson": round(pipeline["stages"].get("board_text", {}).get("seconds", 0.0) / duration,
+                                               4), "board_text_target_fraction": 0.02,
         # what the run would take on this machine with nothing else running: CPU time over 2 cores
         "cpu_fraction_of_lesson_on_2_cores": round(pipeline["cpu_seconds"] / (os.cpu_count() or 1) / duration, 4),
         "transcription": {
@@ -196,6 +201,10 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"| {stage:<12} | {row['seconds']:>9.1f} | {row['seconds'] / (minutes * 60):>9.4f} |{note}")
     print(f"| {'total':<12} | {result['total_seconds']:>9.1f} | {result['fraction_of_lesson']:>9.4f} | "
           f"target < {result['target_fraction']}")
+    board = result["stages"].get("board_text", {})
+    print(f"board text: {result['board_text_fraction_of_lesson']}× the lesson (target ≤ "
+          f"{result['board_text_target_fraction']}×), {board.get('frames_read')} of {board.get('key_frames')} key "
+          f"frames read, {board.get('lines')} lines")
     print(f"CPU: {result['cpu_seconds']:.0f} s over {result['machine']['cpus']} cores = "
           f"{result['cpu_fraction_of_lesson_on_2_cores']:.3f}× the lesson if the machine were idle")
     t = result["transcription"]

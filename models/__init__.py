@@ -3,6 +3,7 @@
 from models import text_hygiene  # noqa: F401  (cleans text before every flush)
 from models.audit import AuditEvent, AuditIsAppendOnly
 from models.base import Base
+from models.board_text import BoardTextLine
 from models.community import Assignment, Community, CommunityMember, LoginThrottle, School, User, Zone
 from models.discussions import DiscussionPost, DiscussionThread
 from models.enums import (
@@ -42,6 +43,7 @@ from models.workflows import (
 __all__ = [
     "Assignment",
     "Base",
+    "BoardTextLine",
     "Community",
     "CommunityMember",
     "Job",

@@ -12,6 +12,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 API_THREADS = 40  # anyio's default thread limiter, which runs FastAPI's sync endpoints
+# Threads that may hold a connection at once besides those: health checks (asyncio's default executor)
+# and the live poll hub's readers. Each waits for a pooled connection at most POOL_TIMEOUT seconds.
+OTHER_THREADS = 20
+POOL_TIMEOUT = 30
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -28,6 +32,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # SQLAlchemy's default pool for a SQLite file is 5 + 10 overflow: with 40 request threads the rest
+        # queued for it and failed after 30 s ("QueuePool limit ... reached"). SQLite connections are cheap
+        # and WAL readers do not block each other, so every thread that may ask gets one; writers take
+        # turns on the write lock (busy_timeout), which is short because transactions are committed before
+        # the response is rendered (api/db.py).
+        if ":memory:" not in url:
+            kwargs = {"pool_size": API_THREADS, "max_overflow": OTHER_THREADS, "pool_timeout": POOL_TIMEOUT, **kwargs}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -35,7 +46,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # FastAPI runs sync endpoints on up to 40 threads, each holding one session: a smaller pool
     # makes bursts (a class opening a poll at once) queue for pool_timeout and fail.
-    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": API_THREADS - 10, **kwargs}
+    options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": API_THREADS - 10, "pool_timeout": POOL_TIMEOUT,
+               **kwargs}
     return create_engine(url, **options)
 
 

@@ -13,7 +13,11 @@ from models.enums import LessonKind, LessonStatus, RoomMode, Visibility
 
 
 class LessonGroup(Timestamped, Base):
-    """同课异构: one topic taught by several teachers."""
+    """同课异构: one topic taught by several teachers.
+
+    Its visibility is its own (api.access.can_view_group): it follows the lesson it was created around
+    (``origin_lesson``) and its zone, not whichever lessons were later placed in it.
+    """
 
     __tablename__ = "lesson_groups"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -21,8 +25,12 @@ class LessonGroup(Timestamped, Base):
     subject: Mapped[str] = mapped_column(String(50))
     grade: Mapped[str] = mapped_column(String(20))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    origin_lesson_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lessons.id", ondelete="SET NULL", use_alter=True))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
 
-    lessons: Mapped[list[Lesson]] = relationship(back_populates="group")
+    lessons: Mapped[list[Lesson]] = relationship(back_populates="group", foreign_keys="Lesson.group_id")
+    origin_lesson: Mapped[Lesson | None] = relationship(foreign_keys=[origin_lesson_id], post_update=True)
 
 
 class Lesson(Timestamped, Base):
@@ -49,7 +57,7 @@ class Lesson(Timestamped, Base):
 
     teacher: Mapped[User] = relationship(foreign_keys=[teacher_id])
     school: Mapped[School] = relationship()
-    group: Mapped[LessonGroup | None] = relationship(back_populates="lessons")
+    group: Mapped[LessonGroup | None] = relationship(back_populates="lessons", foreign_keys=[group_id])
     classrooms: Mapped[list[LessonClassroom]] = relationship(
         cascade="all, delete-orphan", order_by="LessonClassroom.position"
     )

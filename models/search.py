@@ -33,20 +33,21 @@ class SearchLesson(Base):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
     # The raw text with ASCII letters lower-cased (``search_tokens.fold``), for substring checks with LIKE.
     meta: Mapped[str] = mapped_column(Text, default="")  # title, topic, teacher, school, subject, grade, kind, tags
-    body: Mapped[str] = mapped_column(Text, default="")  # transcript and submitted notes
+    body: Mapped[str] = mapped_column(Text, default="")  # transcript, board and slide text, submitted notes
     # PostgreSQL only: stripped tsvector of the lesson's n-gram lexemes (``search_tokens.pg_terms``); NULL on SQLite.
     tokens: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SearchDoc(Base):
-    """One passage a hit can point at: a transcript segment, a note, or a metadata field."""
+    """One passage a hit can point at: a transcript segment, a line of board or slide text, a note, or a
+    metadata field."""
 
     __tablename__ = "search_docs"
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(16))  # title, topic, teacher, school, ..., tag, transcript, note
-    ref_id: Mapped[int | None]  # transcript segment or note id
+    source: Mapped[str] = mapped_column(String(16))  # title, ..., tag, transcript, board, note
+    ref_id: Mapped[int | None]  # transcript segment, board text line or note id
     t_start: Mapped[float | None]
     t_end: Mapped[float | None]
     text: Mapped[str] = mapped_column(Text)

@@ -3,7 +3,8 @@
 ``index_lesson`` is idempotent (delete then insert, in the caller's transaction) so the pipeline, the
 lesson endpoints and observation submission can all call it whenever something searchable changed.
 Searchable: title, topic, teacher, school, subject, grade, kind, the tags of submitted notes, the
-transcript segments (with their times) and the submitted notes (with their time).
+transcript segments (with their times), the lines read off the board and slides (source ``board``, with the
+time each first appeared) and the submitted notes (with their time).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from models import (
+    BoardTextLine,
     Lesson,
     LessonKind,
     Note,
@@ -68,6 +70,12 @@ def lesson_passages(session: Session, lesson: Lesson) -> list[Passage]:
         .order_by(TranscriptSegment.idx)
     ).all()
     timed = [Passage("transcript", seg_text, seg_id, start, end) for seg_id, start, end, seg_text in segments]
+    board = session.execute(
+        select(BoardTextLine.id, BoardTextLine.start, BoardTextLine.end, BoardTextLine.text)
+        .where(BoardTextLine.lesson_id == lesson.id)
+        .order_by(BoardTextLine.idx)
+    ).all()
+    timed += [Passage("board", line_text, line_id, start, end) for line_id, start, end, line_text in board]
     timed += [Passage("note", note_text, note_id, t, t) for note_id, t, note_text, _ in notes]
     return [p for p in meta + timed if p.text.strip()]
 

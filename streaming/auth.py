@@ -1,6 +1,7 @@
 """Bearer tokens for the relay: issued by the API (``tingke.signing``, purpose "live"),
 scoped to one room (lesson id) and one role. A publishing token also says whether it is the
-lesson's master (the broadcaster, a dual lesson's 主讲端): the crowd's live HLS follows the master."""
+lesson's master (the broadcaster, a dual lesson's 主讲端): the crowd's live HLS follows the master.
+``/stats`` is for the machine itself or an operator (:func:`check_stats_access`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from tingke.signing import TokenError, verify_token
 ROLES = ("publisher", "classroom", "viewer")
 MODES = ("broadcast", "dual")
 TOKEN_PURPOSE = "live"
+STATS_PURPOSE = "relay-stats"  # an operator's token for GET /stats: sign_token("relay-stats", {}, ttl)
+LOOPBACK = ("127.0.0.1", "::1")
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,25 @@ def _claims(raw: dict[str, object]) -> LiveClaims:
         label=str(raw.get("label", "")),
         master=raw.get("master") is True,
     )
+
+
+def check_stats_access(authorization: str | None, client_host: str | None, headers: dict[str, str]) -> None:
+    """GET /stats names the live lessons and their teachers: only for the machine itself or an operator.
+
+    Allowed: a request from a loopback address that no proxy forwarded (no Forwarded / X-Forwarded-For /
+    X-Real-IP header, so a reverse proxy on the same host does not make the world local), or one with a
+    bearer token signed for purpose ``relay-stats`` (the shared secret key signs it, like every relay token).
+    Otherwise 401.
+    """
+    local = (client_host in LOOPBACK or (client_host or "").startswith("127.")) and not any(
+        h in headers for h in FORWARDING_HEADERS)
+    if local:
+        return
+    challenge = {"WWW-Authenticate": 'Bearer realm="tingke-relay-stats"'}
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise RelayError(401, "unauthorized", "/stats answers on loopback, or with an operator's stats token",
+                         challenge)
+    try:
+        verify_token(STATS_PURPOSE, authorization[7:].strip())
+    except TokenError as exc:
+        raise RelayError(401, "invalid_token", f"the stats token is not valid: {exc}", challenge) from exc

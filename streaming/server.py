@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from streaming import aiortc_bridge, lesson_store, live_hls, negotiation
-from streaming.auth import ROLES, authenticate
+from streaming.auth import ROLES, authenticate, check_stats_access
 from streaming.errors import RelayError
 from streaming.recording import RecordingSummary
 from streaming.rooms import END_BY_PUBLISHER, LEFT, RoomRegistry, Session
@@ -193,7 +193,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "forwarding": aiortc_bridge.forwarding_installed(), "rooms": len(registry.rooms)}
 
     @app.get("/stats")
-    async def stats() -> dict[str, Any]:
+    async def stats(request: Request) -> dict[str, Any]:
+        check_stats_access(request.headers.get("authorization"), request.client.host if request.client else None,
+                           dict(request.headers))
         return relay_stats(registry)
 
     return app

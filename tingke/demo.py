@@ -105,7 +105,8 @@ def _seed_lessons(session: Session, users: dict[str, User], schools: dict[str, S
     today = local_today()
     # school hours in the district (lessons 1-4 of the morning, 2 in the afternoon), not this moment's UTC hour
     periods = [time(8, 0), time(9, 0), time(10, 10), time(11, 10), time(14, 30), time(15, 30)]
-    group = LessonGroup(topic="勾股定理", subject="数学", grade="八年级", created_by_id=users["researcher1"].id)
+    group = LessonGroup(topic="勾股定理", subject="数学", grade="八年级", created_by_id=users["researcher1"].id,
+                        zone_id=schools["lead"].zone_id)
     session.add(group)
     session.flush()
 
@@ -117,8 +118,8 @@ def _seed_lessons(session: Session, users: dict[str, User], schools: dict[str, S
         session.add(row)
         return row
 
-    lesson("teacher1", "勾股定理（示范课）", LessonKind.demonstration, 1, topic="勾股定理",
-           visibility=Visibility.public, group_id=group.id)
+    group.origin_lesson = lesson("teacher1", "勾股定理（示范课）", LessonKind.demonstration, 1, topic="勾股定理",
+                                 visibility=Visibility.public, group_id=group.id)
     lesson("teacher2", "勾股定理（同课异构）", LessonKind.ordinary, 2, topic="勾股定理", group_id=group.id)
     lesson("teacher3", "古诗二首·春晓", LessonKind.open, 3, topic="春晓", grade="一年级")
     lesson("teacher4", "《植物妈妈有办法》", LessonKind.observation, 4, topic="植物妈妈有办法", grade="二年级")

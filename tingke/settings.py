@@ -51,9 +51,17 @@ class Settings(BaseSettings):
     signin_free_failures: int = 3
     signin_max_delay_seconds: int = 60
 
+    json_body_max_bytes: int = Field(
+        default=4 * 1024**2, ge=1024, description="Largest request body outside uploads (JSON, forms): 413 unread")
     upload_max_bytes: int = 4 * 1024**3
     upload_chunk_max_bytes: int = 16 * 1024**2
     recording_max_seconds: int = 4 * 3600
+    video_max_pixels: int = Field(
+        default=4096 * 2304, ge=1, description="Largest picture (width x height) of a recording; covers 4K phones")
+    video_max_side: int = Field(default=4096, ge=1, description="Longest side of a recording's picture, in pixels")
+    video_max_fps: float = Field(default=240.0, gt=0, description="Highest frame rate (phones' slow motion)")
+    video_max_pixel_rate: int = Field(
+        default=3840 * 2160 * 60, ge=1, description="Largest pixels per second (4K at 60 fps, 1080p at 240 fps)")
 
     model_cache_dir: Path = Field(default=Path.home() / ".cache" / "tingke")
     whisper_model_dir: Path | None = Field(default=None, description="CTranslate2 Whisper model folder")
@@ -71,6 +79,12 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, description="Crashed runs of one job before it is marked failed")
     hls_segment_seconds: float = 6.0
     storyboard_threshold: float = Field(default=0.12, description="Mean frame change (0-1) that counts as a new scene")
+    board_text_det_side: int = Field(default=640, ge=320, le=2000,
+                                     description="OCR of board and slide text: longest side the detector sees")
+    board_text_threads: int = Field(default=1, ge=1, description="onnxruntime threads of the board-text OCR (one: "
+                                    "on a shared 2-core machine a second thread costs as much CPU as it saves time)")
+    board_text_min_score: float = Field(default=0.8, ge=0, le=1, description="Board text lines read less surely "
+                                        "than this are dropped")
 
     st_sample_seconds: float = 30.0
     timezone: str = Field(default="Asia/Shanghai", description="The district's time zone (IANA name)")

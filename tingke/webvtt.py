@@ -28,11 +28,12 @@ def _cue_text(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if line.strip()) or " "
 
 
-def to_webvtt(segments: Iterable[TimedText]) -> str:
-    """A complete WebVTT document, one numbered cue per segment, in time order."""
-    lines = ["WEBVTT", ""]
+def to_webvtt(segments: Iterable[TimedText], *, header: str = "", first_number: int = 1) -> str:
+    """A complete WebVTT document, one numbered cue per segment, in time order. ``header`` goes on the
+    lines after ``WEBVTT`` (an HLS subtitle segment's ``X-TIMESTAMP-MAP``)."""
+    lines = ["WEBVTT", *([header] if header else []), ""]
     ordered = sorted(segments, key=lambda s: (s.start, s.end))
-    for number, segment in enumerate(ordered, start=1):
+    for number, segment in enumerate(ordered, start=first_number):
         end = max(segment.end, segment.start + 0.001)
         lines += [str(number), f"{format_timestamp(segment.start)} --> {format_timestamp(end)}",
                   _cue_text(segment.text), ""]

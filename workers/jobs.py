@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,8 @@ from tingke.settings import get_settings
 from tingke.stage_errors import LeaseLost
 
 log = logging.getLogger(__name__)
+
+RENEWAL_WORST_SECONDS = 20.0  # one renewal attempt can wait this long (SQLite's busy_timeout is 15 s)
 
 
 def now() -> datetime:
@@ -129,14 +132,25 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
 
     def _run(self) -> None:
-        interval = max(0.5, get_settings().job_lease_seconds / 3)
-        while not self._stop.wait(interval):
+        lease = get_settings().job_lease_seconds
+        interval = max(0.5, lease / 3)
+        renewed, wait = time.monotonic(), interval
+        while not self._stop.wait(wait):
             try:
                 if not renew(self.job_id, self.owner):
                     self.lost.set()
                     return
-            except Exception:  # a database hiccup: try again next beat; the lease has slack
+                renewed, wait = time.monotonic(), interval
+            except Exception:  # a busy database: try again soon, not a whole beat later
                 log.warning("lease renewal of job %s failed", self.job_id, exc_info=True)
+                wait = min(interval, 1.0)
+                if time.monotonic() - renewed >= lease - min(lease / 2, RENEWAL_WORST_SECONDS):
+                    # The lease may run out before the next attempt returns and the sweeper then hands the job
+                    # to another run: stop this one rather than have two runs of one job write the same outputs.
+                    log.warning("job %s: lease not renewed for %.0f s; stopping this run", self.job_id,
+                                time.monotonic() - renewed)
+                    self.lost.set()
+                    return
 
     def check(self) -> None:
         if self.lost.is_set():

@@ -1,4 +1,4 @@
-"""The stages of ``process_lesson``: ingest, (compose), transcode, storyboard, audio, transcribe,
+"""The stages of ``process_lesson``: ingest, (compose), transcode, storyboard, board_text, audio, transcribe,
 analyse, store, index. Each stage is idempotent, keyed by (source assets, stage):
 
 - file outputs are written under temporary names and swapped in (workers/media/files.py), and a
@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from models import (
+    BoardTextLine,
     Job,
     Lesson,
     LessonAnalytics,
@@ -42,7 +43,16 @@ from workers.jobs import Heartbeat, set_progress
 from workers.media import files
 from workers.media.compose import compose_pip
 from workers.media.storyboard import build_storyboard
-from workers.media.transcode import encode_ladder, extract_audio, ladder_json, make_download, make_poster
+from workers.media.subtitles import publish_subtitles
+from workers.media.transcode import (
+    Rendition,
+    encode_ladder,
+    extract_audio,
+    ladder_json,
+    make_audio_download,
+    make_download,
+    make_poster,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +60,8 @@ OUTPUT_KINDS = (MediaKind.hls, MediaKind.poster, MediaKind.storyboard, MediaKind
 
 # stage -> (first percent, last percent) of the job's overall progress
 STAGES: dict[str, tuple[int, int]] = {
-    "ingest": (0, 3), "compose": (3, 15), "transcode": (15, 40), "storyboard": (40, 44), "audio": (44, 47),
-    "transcribe": (47, 85), "analyse": (85, 92), "store": (92, 95), "index": (95, 99),
+    "ingest": (0, 3), "compose": (3, 15), "transcode": (15, 40), "storyboard": (40, 43), "board_text": (43, 46),
+    "audio": (46, 48), "transcribe": (48, 85), "analyse": (85, 92), "store": (92, 95), "index": (95, 99),
 }
 
 NO_SOURCE = StageError("no_recording", "这节课还没有录像", "The lesson has no recording to process")
@@ -221,7 +231,6 @@ def process_lesson(ctx: Context) -> None:
     transcoded = ctx.done_before("transcode")
     if transcoded is None or not (hls / "master.m3u8").is_file():
         ladder = encode_ladder(main, info, hls, ctx.reporter("transcode"))
-        make_download(hls, ladder, ctx.folder / "download.mp4")
         has_poster = make_poster(main, info, ctx.folder / "poster.jpg")
         transcoded = {"ladder": ladder_json(ladder), "poster": has_poster, "duration": info.duration,
                       "width": info.width, "height": info.height}
@@ -236,6 +245,8 @@ def process_lesson(ctx: Context) -> None:
         storyboard = {"count": len(keyframes)}
         ctx.mark_done("storyboard", storyboard)
     ctx.timed("storyboard", time.perf_counter() - started)
+
+    board_lines = board_text_stage(ctx, info, transcoded)
 
     wav = ctx.folder / "audio.wav"
     track_wavs: list[tuple[Source, Path]] = []
@@ -252,11 +263,46 @@ def process_lesson(ctx: Context) -> None:
 
     segments = transcribe_stage(ctx, wav, info.duration)
     labelled, analytics = analyse_stage(ctx, wav, track_wavs, segments, info.duration)
-    store_stage(ctx, info, transcoded, labelled, analytics)
+    store_stage(ctx, info, transcoded, labelled, analytics, board_lines)
     index_stage(ctx)
 
 
-# ---- transcription, analysis (other domains' code) ------------------------------------------
+# ---- board and slide text, transcription, analysis (other domains' code) ---------------------
+
+def board_text_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Lines read off the board and slides ({start, end, text, score, box}), cached in board_text.json;
+    None when the OCR engine is not installed (the lesson's earlier lines are then left as they are)."""
+    started = _stage(ctx, "board_text")
+    videos = [r for r in transcoded["ladder"] if r.get("height")]
+    if not info.has_video or not videos:
+        ctx.timed("board_text", 0.0, skipped="the recording has no picture")
+        return []
+    if not has_module("workers.board_text.reader") or not has_module("rapidocr"):
+        ctx.timed("board_text", 0.0, skipped="rapidocr is not installed")
+        return None
+    import json
+
+    cache = ctx.folder / "board_text.json"
+    if ctx.done_before("board_text") is not None and cache.is_file():
+        lines = list(json.loads(cache.read_text()))
+        ctx.timed("board_text", time.perf_counter() - started, cached=True, lines=len(lines))
+        return lines
+    from workers.board_text.engine import EngineUnavailable
+    from workers.board_text.reader import read_board_text
+
+    best = ctx.folder / "hls" / videos[0]["name"] / "index.m3u8"  # the sharpest picture reads best
+    try:
+        found = read_board_text(best, info.duration, ctx.reporter("board_text"))
+    except EngineUnavailable as exc:
+        ctx.timed("board_text", time.perf_counter() - started, skipped=f"the OCR engine is unavailable: {exc}")
+        return None
+    lines = [{"start": x.start, "end": x.end, "text": x.text, "score": round(x.score, 4), "box": list(x.box)}
+             for x in found.lines]
+    files.write_json(cache, lines)
+    ctx.mark_done("board_text", {"lines": len(lines)})
+    ctx.timed("board_text", time.perf_counter() - started, **found.report())
+    return lines
+
 
 def transcribe_stage(ctx: Context, wav: Path, duration: float) -> list[dict[str, Any]]:
     """Segments as dicts {start, end, text}; cached in transcript.json so a rerun does not redo it."""
@@ -346,15 +392,14 @@ def link_notes(session: Any, lesson_id: int, segments: list[TranscriptSegment]) 
 
 
 def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segments: list[dict[str, Any]],
-                analytics: dict[str, Any] | None) -> None:
-    """One transaction: the lesson's output assets, transcript, note links, analytics, duration."""
+                analytics: dict[str, Any] | None, board_lines: list[dict[str, Any]] | None = None) -> None:
+    """The subtitles (file, HLS rendition) and the downloads (video with its subtitle track, audio only),
+    then one transaction: the lesson's output assets, transcript, board text, note links, analytics, duration."""
     started = _stage(ctx, "store")
-    vtt = ctx.folder / "subtitles.vtt"
-    if has_module("tingke.webvtt"):
-        from tingke.webvtt import to_webvtt
-
-        with files.new_file(vtt) as tmp:
-            tmp.write_text(to_webvtt([_Timed(s["start"], s["end"], s["text"]) for s in segments]))
+    hls = ctx.folder / "hls"
+    vtt = publish_subtitles(ctx.folder, [_Timed(s["start"], s["end"], s["text"]) for s in segments], info.duration)
+    make_download(hls, [Rendition(**r) for r in transcoded["ladder"]], ctx.folder / "download.mp4", vtt)
+    make_audio_download(hls, ctx.folder / "audio.m4a")
     settings = get_settings()
     with session_scope(settings.db_url) as session:
         lesson = session.get(Lesson, ctx.lesson_id)
@@ -363,12 +408,12 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
         ctx.beat.check()
         session.execute(delete(MediaAsset).where(MediaAsset.lesson_id == ctx.lesson_id,
                                                  MediaAsset.kind.in_(OUTPUT_KINDS)))
-        hls = ctx.folder / "hls"
         source_ids = [s.asset_id for s in ctx.sources]
         session.add(MediaAsset(
             lesson_id=ctx.lesson_id, kind=MediaKind.hls, path=_rel(hls / "master.m3u8"),
             content_type="application/vnd.apple.mpegurl", bytes=_tree_bytes(hls), duration_seconds=info.duration,
             meta={"ladder": transcoded["ladder"], "download": _rel(ctx.folder / "download.mp4"),
+                  "audio_download": _rel(ctx.folder / "audio.m4a"),
                   "audio": _rel(hls / "a" / "index.m3u8"), "sources": source_ids},
         ))
         if transcoded.get("poster"):
@@ -394,6 +439,8 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
         session.add_all(rows)
         session.flush()
         linked = link_notes(session, ctx.lesson_id, rows)
+        if board_lines is not None:
+            store_board_lines(session, ctx.lesson_id, board_lines)
         if analytics is not None:
             existing = session.get(LessonAnalytics, ctx.lesson_id)
             if existing is None:
@@ -402,6 +449,12 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
                 existing.data, existing.job_id = analytics, ctx.job_id
         lesson.media_duration_seconds = info.duration
     ctx.timed("store", time.perf_counter() - started, segments=len(segments), notes_linked=linked)
+
+
+def store_board_lines(session: Any, lesson_id: int, lines: list[dict[str, Any]]) -> None:
+    session.execute(delete(BoardTextLine).where(BoardTextLine.lesson_id == lesson_id))
+    session.add_all([BoardTextLine(lesson_id=lesson_id, idx=i, start=x["start"], end=x["end"], text=x["text"],
+                                   score=x["score"], box=x["box"]) for i, x in enumerate(lines)])
 
 
 def index_stage(ctx: Context) -> None:

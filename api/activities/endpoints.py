@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 
+from api.access import activities_clause
 from api.activities import service, storage
 from api.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, LinkIn, MaterialOut
 from api.deps import DB, Access
@@ -34,7 +35,7 @@ def list_activities(
     school_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     mine: bool = False,
 ) -> Page[ActivityOut]:
-    query = select(Activity).where(service.visible_clause(session, ctx))
+    query = select(Activity).where(activities_clause(session, ctx))
     if kind is not None:
         query = query.where(Activity.kind == kind)
     if semester is not None:
@@ -75,10 +76,10 @@ def delete_activity(activity_id: PathId, session: DB, ctx: Access) -> Response:
 
 @router.post("/activities/{activity_id}/materials", response_model=MaterialOut, status_code=201,
              summary="Attach a file (multipart field 'file'); the size limit is a setting")
-async def upload_material(activity_id: PathId, session: DB, ctx: Access,
-                          file: Annotated[UploadFile, File()]) -> MaterialOut:
+def upload_material(activity_id: PathId, session: DB, ctx: Access,
+                    file: Annotated[UploadFile, File()]) -> MaterialOut:
     activity = service.get_editable(session, ctx, activity_id)
-    path, size, name = await storage.save(activity.id, file)
+    path, size, name = storage.save(activity.id, file)
     material = ActivityMaterial(activity_id=activity.id, name=name, path=path, size_bytes=size,
                                 content_type=(file.content_type or "")[:100], uploaded_by_id=ctx.user.id)
     session.add(material)

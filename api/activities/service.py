@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext
+from api.access import AccessContext, activities_clause, can_edit_activity, contact_school_ids
 from api.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, MaterialOut, PersonRef
 from api.errors import APIError, forbidden, not_found
-from api.quotas.common import contact_school_ids
-from models import (
-    Activity,
-    ActivityAttendee,
-    ActivityKind,
-    ActivityMaterial,
-    School,
-    User,
-    UserRole,
-    Zone,
-)
+from models import Activity, ActivityAttendee, ActivityKind, ActivityMaterial, School, User, UserRole, Zone
 from tingke.semesters import semester_of
 from tingke.timezone import today as local_today
 
@@ -28,39 +18,16 @@ SCHOOL_KINDS = (ActivityKind.prep, ActivityKind.themed)
 MAX_AHEAD = timedelta(days=366)
 
 
-def _zone_ids_of(session: Session, ctx: AccessContext) -> set[int]:
-    ids = ctx.visible_school_ids | ({ctx.user.school_id} if ctx.user.school_id else set())
-    return {z for z in session.scalars(select(School.zone_id).where(School.id.in_(ids or {-1}))) if z is not None}
-
-
-def visible_clause(session: Session, ctx: AccessContext) -> ColumnElement[bool]:
-    """Activities at a school the user may see, zone-wide ones of their zones, and their own."""
-    if ctx.is_admin:
-        return true()
-    attended = select(ActivityAttendee.activity_id).where(ActivityAttendee.user_id == ctx.user.id)
-    zones = _zone_ids_of(session, ctx)
-    return or_(
-        Activity.organizer_id == ctx.user.id,
-        Activity.id.in_(attended),
-        Activity.school_id.in_(ctx.visible_school_ids or {-1}),
-        (Activity.school_id.is_(None) & Activity.zone_id.in_(zones)) if zones else false(),
-    )
-
-
 def get_visible(session: Session, ctx: AccessContext, activity_id: int) -> Activity:
-    row = session.scalar(select(Activity).where(Activity.id == activity_id, visible_clause(session, ctx)))
+    row = session.scalar(select(Activity).where(Activity.id == activity_id, activities_clause(session, ctx)))
     if row is None:
         raise not_found("activity")
     return row
 
 
-def can_edit(ctx: AccessContext, activity: Activity) -> bool:
-    return ctx.is_admin or activity.organizer_id == ctx.user.id
-
-
 def get_editable(session: Session, ctx: AccessContext, activity_id: int) -> Activity:
     activity = get_visible(session, ctx, activity_id)
-    if not can_edit(ctx, activity):
+    if not can_edit_activity(ctx, activity):
         raise forbidden("Only the organiser (or an administrator) changes this activity.")
     return activity
 
@@ -148,4 +115,4 @@ def to_out(session: Session, ctx: AccessContext, activity: Activity) -> Activity
         zone_id=activity.zone_id, subject=activity.subject,
         organizer=PersonRef(id=activity.organizer_id, name=activity.organizer.display_name),
         attendees=[PersonRef(id=i, name=names.get(i, "")) for i in sorted(ids)], minutes=activity.minutes,
-        materials=[material_out(activity, m) for m in activity.materials], can_edit=can_edit(ctx, activity))
+        materials=[material_out(activity, m) for m in activity.materials], can_edit=can_edit_activity(ctx, activity))

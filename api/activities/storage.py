@@ -24,8 +24,9 @@ def safe_name(filename: str | None) -> str:
     return name[:200] or "material"
 
 
-async def save(activity_id: int, upload: UploadFile) -> tuple[str, int, str]:
-    """Store an upload; returns (path relative to media_root, size, original name). Too big → 413."""
+def save(activity_id: int, upload: UploadFile) -> tuple[str, int, str]:
+    """Store an upload; returns (path relative to media_root, size, original name). Too big → 413.
+    Blocking file I/O: called from a sync endpoint, so it runs in a worker thread, not on the event loop."""
     name = safe_name(upload.filename)
     ext = PurePath(name).suffix.lower()
     if ext not in ALLOWED:
@@ -38,7 +39,7 @@ async def save(activity_id: int, upload: UploadFile) -> tuple[str, int, str]:
     size = 0
     try:
         with target.open("wb") as out:
-            while chunk := await upload.read(CHUNK):
+            while chunk := upload.file.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise APIError(413, "too_large",

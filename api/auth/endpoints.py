@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import service, tokens
 from api.auth.schemas import MeOut, PasswordChangeIn, TokenOut
-from api.deps import DB, CurrentUser
+from api.deps import DB, CurrentUser, optional_user
 from models import User
 from tingke.settings import get_settings
 
@@ -47,11 +47,26 @@ def create_session(
     return me_out(user)
 
 
-@router.delete("/session", status_code=204, summary="Sign out of the pages")
-def delete_session(response: Response) -> Response:
+@router.delete("/session", status_code=204, summary="Sign out: every session of the user ends, on every device")
+def delete_session(session: DB, response: Response, user: Annotated[User | None, Depends(optional_user)]) -> Response:
+    """A cookie caller must send the CSRF token (optional_user checks it, as for every other write), or a
+    page of another site could sign people out. Without a valid session there is nothing to end but the cookie."""
+    if user is not None:
+        service.revoke_sessions(session, user)
     end_session(response)
     response.status_code = 204
     return response
+
+
+@router.post("/password", response_model=TokenOut, summary="Change my password (signs out my other sessions)")
+def change_password(data: PasswordChangeIn, request: Request, response: Response, session: DB,
+                    user: CurrentUser) -> TokenOut:
+    """The current password is required and throttled like a sign-in. Every earlier token and cookie of the
+    user stops working; this client gets a fresh token (and a fresh cookie when it signed in with one)."""
+    service.change_password(session, user, data.current_password, data.new_password)
+    if request.cookies.get(tokens.SESSION_COOKIE):
+        start_session(response, user, request)
+    return TokenOut(access_token=tokens.issue(user), expires_in=get_settings().session_ttl_seconds)
 
 
 @router.get("/me", response_model=MeOut)
@@ -65,13 +80,3 @@ def me_out(user: User) -> MeOut:
         school_id=user.school_id, school_name=user.school.name if user.school else None, language=user.language,
         must_change_password=user.must_change_password,
     )
-
-
-@router.post("/password", response_model=TokenOut, summary="Change my password (signs out my other sessions)")
-def change_password(data: PasswordChangeIn, request: Request, response: Response, session: DB,
-                    user: CurrentUser) -> TokenOut:
-    """Every earlier token and cookie stops working; this client gets a fresh token (and cookie, for pages)."""
-    service.change_password(session, user, data.current_password, data.new_password)
-    if request.cookies.get(tokens.SESSION_COOKIE):
-        start_session(response, user, request)
-    return TokenOut(access_token=tokens.issue(user), expires_in=get_settings().session_ttl_seconds)

@@ -25,4 +25,4 @@ class MeOut(BaseModel):
 class PasswordChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024, description="8 to 256 characters, two kinds of letters/digits/signs")

@@ -1,4 +1,11 @@
-"""Sign-in: check throttling, then the password."""
+"""Sign-in, and the account changes that end sessions: sign-out, password change, an administrator's reset,
+deactivation.
+
+Every token and cookie carries the user's ``session_version`` (api/auth/tokens.py) and every request
+compares it with the stored one (api/deps.py), so :func:`revoke_sessions` ends every session the user has
+on every device at once. The functions here change the user and flush; the caller's request commits. They
+check nothing about *who* asks (an endpoint decides that: the user themself, or an administrator).
+"""
 
 from __future__ import annotations
 
@@ -11,56 +18,62 @@ from models import User
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
+    """The user with this name and password, or 401 (429 while throttled; 403 for a deactivated account, said
+    only to someone who knows its password)."""
     username = username.strip()
     if not username or len(username) > 64 or len(password) > 1024:
         raise APIError(401, "bad_credentials", "Wrong user name or password.")
     throttle.check(session, username)
     user = session.scalar(select(User).where(User.username == username))
     ok = passwords.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
+    if not ok or user is None:
         throttle.record_failure(session, username)
         raise APIError(401, "bad_credentials", "Wrong user name or password.")
+    if not user.is_active:
+        raise APIError(403, "account_deactivated",
+                       "This account has been deactivated. Ask your school or the district office to reactivate it.")
     throttle.record_success(session, username)
     return user
 
 
-# ---- sessions and passwords (issue 11 item 4: task A owns these; minimal versions with its names) --------
-
-MIN_PASSWORD = 8
-
-
 def revoke_sessions(session: Session, user: User) -> None:
-    """Every token and cookie issued to the user so far stops working (each request checks the version)."""
+    """Sign the user out everywhere: every token and cookie issued so far stops working on its next request."""
     user.session_version = (user.session_version or 0) + 1
     session.flush()
 
 
-def _check_new_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD or len(password) > 256:
-        raise APIError(422, "weak_password", f"A password has {MIN_PASSWORD} to 256 characters.",
-                       min=MIN_PASSWORD)
+def check_new_password(user: User, password: str) -> None:
+    """422 ``weak_password`` (with ``min``) unless the password passes api.auth.passwords.strength_problem."""
+    problem = passwords.strength_problem(password, user.username)
+    if problem is not None:
+        raise APIError(422, "weak_password", problem, min=passwords.MIN_LENGTH)
 
 
 def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
-    """The user's own change: the current password is checked; other sessions are signed out."""
+    """The user's own change. The current password is required and throttled like a sign-in (a stolen session
+    cannot guess it); the new one must be strong and different. Every session of the user ends, including
+    the caller's: the endpoint hands the caller a fresh one. A one-time password is thereby replaced."""
+    throttle.check(session, user.username)
     if not passwords.verify_password(user.password_hash, current_password):
+        throttle.record_failure(session, user.username)
         raise APIError(403, "wrong_password", "The current password is wrong.")
-    _check_new_password(new_password)
+    throttle.record_success(session, user.username)
     if current_password == new_password:
         raise APIError(422, "same_password", "Choose a password different from the current one.")
+    check_new_password(user, new_password)
     user.password_hash = passwords.hash_password(new_password)
     user.must_change_password = False
     revoke_sessions(session, user)
 
 
 def reset_password(session: Session, user: User, new_password: str | None = None) -> str:
-    """An administrator's reset: a given password, or a one-time one to be replaced at the next sign-in.
-    Every existing session of the user is revoked. Returns the password to hand over."""
+    """An administrator's reset (the user forgot theirs): a given password, or a one-time one to be replaced
+    at the next sign-in. Every session of the user ends. Returns the password to hand over."""
     if new_password is None:
         new_password = passwords.new_one_time_password()
         user.password_hash = passwords.hash_one_time(new_password)
     else:
-        _check_new_password(new_password)
+        check_new_password(user, new_password)
         user.password_hash = passwords.hash_password(new_password)
     user.must_change_password = True
     revoke_sessions(session, user)
@@ -68,10 +81,12 @@ def reset_password(session: Session, user: User, new_password: str | None = None
 
 
 def deactivate_user(session: Session, user: User) -> None:
+    """The user can no longer sign in (told so at sign-in) and every session of theirs ends now."""
     user.is_active = False
     revoke_sessions(session, user)
 
 
 def reactivate_user(session: Session, user: User) -> None:
+    """The user may sign in again with their password; sessions ended at deactivation stay ended."""
     user.is_active = True
     session.flush()

@@ -22,8 +22,7 @@ def create_event(data: EventIn, session: DB, ctx: Access) -> EventOut:
 @router.get("/events", response_model=list[EventOut])
 def list_events(session: DB, ctx: Access) -> list[EventOut]:
     rows = session.scalars(select(LessonGroupEvent).order_by(LessonGroupEvent.held_on.desc()).limit(200))
-    out = [service.to_out(session, ctx, e) for e in rows]
-    return [e for e in out if e.lessons]
+    return [service.to_out(session, ctx, e) for e in rows if service.can_view_event(session, ctx, e)]
 
 
 @router.get("/events/{group_id}", response_model=EventOut)

@@ -1,29 +1,20 @@
-"""Creating a 同课异构 event around a lesson group, and each lesson's aggregated observer scores."""
+"""Creating a 同课异构 event around a lesson group, and each lesson's aggregated observer scores (as the
+lesson's report shows them to the reader)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from statistics import fmean
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, can_view_lesson
+from api.access import AccessContext, can_organise_events, can_view_group, can_view_lesson
 from api.errors import APIError, forbidden, not_found
 from api.lesson_events.schemas import EventIn, EventOut, LessonScore
-from api.lessons.service import get_visible
-from api.observations.service import weighted_total
-from models import Lesson, LessonGroup, LessonGroupEvent, Observation, ObservationState, School, UserRole
-
-COUNTED = (ObservationState.submitted, ObservationState.signed_off)
-
-
-def can_organise(ctx: AccessContext) -> bool:
-    return ctx.is_admin or ctx.user.role in (UserRole.researcher, UserRole.school_admin)
+from api.lessons.service import get_visible, new_group
+from api.reports.lesson import collect
+from models import Lesson, LessonGroup, LessonGroupEvent, School
 
 
 def create(session: Session, ctx: AccessContext, data: EventIn) -> LessonGroupEvent:
-    if not can_organise(ctx):
+    if not can_organise_events(ctx):
         raise forbidden("Researchers, school admins and administrators organise 同课异构 events.")
     if len(set(data.lesson_ids)) != len(data.lesson_ids):
         raise APIError(422, "duplicate_lesson", "A lesson is listed twice.")
@@ -36,13 +27,11 @@ def create(session: Session, ctx: AccessContext, data: EventIn) -> LessonGroupEv
     taken = [lesson.id for lesson in lessons if lesson.group_id is not None]
     if taken:
         raise APIError(409, "already_grouped", f"Lesson(s) {', '.join(map(str, taken))} already belong to a group.")
-    if data.host_school_id is not None and session.get(School, data.host_school_id) is None:
+    host = session.get(School, data.host_school_id) if data.host_school_id is not None else None
+    if data.host_school_id is not None and host is None:
         raise APIError(422, "unknown_school", f"School {data.host_school_id} does not exist.")
-    group = LessonGroup(topic=data.topic, subject=data.subject, grade=data.grade, created_by_id=ctx.user.id)
-    session.add(group)
-    session.flush()
-    for lesson in lessons:
-        lesson.group_id = group.id
+    group = new_group(session, ctx, data.topic, data.subject, data.grade, lessons,
+                      zone_id=host.zone_id if host is not None else None)
     event = LessonGroupEvent(group_id=group.id, held_on=data.held_on, host_school_id=data.host_school_id,
                              description=data.description, created_by_id=ctx.user.id)
     session.add(event)
@@ -50,29 +39,29 @@ def create(session: Session, ctx: AccessContext, data: EventIn) -> LessonGroupEv
     return event
 
 
+def can_view_event(session: Session, ctx: AccessContext, event: LessonGroupEvent) -> bool:
+    """An event is seen as its group is (api.access.can_view_group)."""
+    group = session.get(LessonGroup, event.group_id)
+    return group is not None and can_view_group(ctx, group)
+
+
 def get_visible_event(session: Session, ctx: AccessContext, group_id: int) -> LessonGroupEvent:
     event = session.get(LessonGroupEvent, group_id)
-    group = session.get(LessonGroup, group_id)
-    if event is None or group is None or not any(can_view_lesson(ctx, x) for x in group.lessons):
+    if event is None or not can_view_event(session, ctx, event):
         raise not_found("同课异构 event")
     return event
 
 
-def lesson_scores(session: Session, lesson: Lesson) -> LessonScore:
-    observations = list(session.scalars(select(Observation).where(
-        Observation.lesson_id == lesson.id, Observation.state.in_(COUNTED))))
-    totals = [t for t in (weighted_total(o) for o in observations) if t is not None]
-    by_dim: dict[str, list[float]] = defaultdict(list)
-    for obs in observations:
-        codes = {d.id: d.code for d in obs.rubric.dimensions}
-        for score in obs.scores:
-            if score.dimension_id in codes:
-                by_dim[codes[score.dimension_id]].append(score.score)
+def lesson_scores(session: Session, ctx: AccessContext, lesson: Lesson) -> LessonScore:
+    """A lesson's mean scores as its report shows them to this reader (none when too few observed it)."""
+    report = collect(session, ctx, lesson)
+    agg = report.aggregates
     return LessonScore(lesson_id=lesson.id, title=lesson.title, teacher_id=lesson.teacher_id,
                        teacher_name=lesson.teacher.display_name, school_id=lesson.school_id,
-                       school_name=lesson.school.name, observations=len(observations),
-                       mean_total=round(fmean(totals), 2) if totals else None,
-                       dimension_means={k: round(fmean(v), 2) for k, v in sorted(by_dim.items())})
+                       school_name=lesson.school.name, observations=report.covered,
+                       mean_total=round(agg.total_mean, 2) if agg and agg.total_mean is not None else None,
+                       dimension_means={s.dimension.code: round(s.mean, 2) for s in agg.dimensions
+                                        if s.mean is not None} if agg else {})
 
 
 def to_out(session: Session, ctx: AccessContext, event: LessonGroupEvent) -> EventOut:
@@ -81,4 +70,4 @@ def to_out(session: Session, ctx: AccessContext, event: LessonGroupEvent) -> Eve
     lessons = sorted((x for x in group.lessons if can_view_lesson(ctx, x)), key=lambda x: x.id)
     return EventOut(group_id=group.id, topic=group.topic, subject=group.subject, grade=group.grade,
                     held_on=event.held_on, host_school_id=event.host_school_id, description=event.description,
-                    lessons=[lesson_scores(session, x) for x in lessons], compare_url=f"/groups/{group.id}")
+                    lessons=[lesson_scores(session, ctx, x) for x in lessons], compare_url=f"/groups/{group.id}")

@@ -7,12 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import DB, Access
-from api.errors import not_found
 from api.lessons import service
 from api.lessons.schemas import GroupIn, GroupOut, LessonIn, LessonOut, LessonPatch
 from api.pagination import Page, Paging
 from api.types import PathId
-from models import LessonGroup, LessonKind, LessonStatus
+from models import LessonKind, LessonStatus
 
 router = APIRouter(prefix="/api", tags=["lessons"])
 
@@ -54,7 +53,7 @@ def get_lesson(lesson_id: PathId, session: DB, ctx: Access) -> LessonOut:
 @router.patch("/lessons/{lesson_id}", response_model=LessonOut)
 def patch_lesson(lesson_id: PathId, data: LessonPatch, session: DB, ctx: Access) -> LessonOut:
     lesson = service.get_managed(session, ctx, lesson_id)
-    return service.to_out(service.update(session, lesson, data))
+    return service.to_out(service.update(session, ctx, lesson, data))
 
 
 @router.post("/lesson-groups", response_model=GroupOut, status_code=201)
@@ -66,7 +65,4 @@ def create_group(data: GroupIn, session: DB, ctx: Access) -> dict[str, object]:
 
 @router.get("/lesson-groups/{group_id}", response_model=GroupOut)
 def get_group(group_id: PathId, session: DB, ctx: Access) -> dict[str, object]:
-    group = session.get(LessonGroup, group_id)
-    if group is None:
-        raise not_found("lesson group")
-    return service.group_out(session, ctx, group)
+    return service.group_out(session, ctx, service.get_visible_group(session, ctx, group_id))

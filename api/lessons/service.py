@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, can_manage_lesson, can_view_lesson, visible_lessons_clause
+from api.access import (
+    AccessContext,
+    can_manage_group,
+    can_manage_lesson,
+    can_view_group,
+    can_view_lesson,
+    visible_lessons_clause,
+)
 from api.errors import APIError, forbidden, not_found
 from api.lessons.schemas import ClassroomOut, GroupIn, LessonIn, LessonOut, LessonPatch
 from models import Lesson, LessonClassroom, LessonGroup, LessonStatus, RoomMode, School, User, UserRole
@@ -56,9 +63,17 @@ def _teacher_for(session: Session, ctx: AccessContext, teacher_id: int | None) -
     return teacher
 
 
-def _check_group(session: Session, group_id: int | None) -> None:
-    if group_id is not None and session.get(LessonGroup, group_id) is None:
+def _check_group(session: Session, ctx: AccessContext, group_id: int | None) -> None:
+    """Putting a lesson into a group needs the right to manage the group (api.access.can_manage_group):
+    being able to manage the lesson is not enough, or anyone could join a private group and read it."""
+    if group_id is None:
+        return
+    group = session.get(LessonGroup, group_id)
+    if group is None or not can_view_group(ctx, group):
         raise APIError(422, "unknown_group", f"Lesson group {group_id} does not exist.")
+    if not can_manage_group(ctx, group):
+        raise forbidden("Only the group's creator, an administrator or a researcher of its zone may put "
+                        "lessons into this group.")
 
 
 def _classrooms(session: Session, lesson: LessonIn) -> list[LessonClassroom]:
@@ -87,7 +102,7 @@ def _classrooms(session: Session, lesson: LessonIn) -> list[LessonClassroom]:
 
 def create(session: Session, ctx: AccessContext, data: LessonIn) -> Lesson:
     teacher = _teacher_for(session, ctx, data.teacher_id)
-    _check_group(session, data.group_id)
+    _check_group(session, ctx, data.group_id)
     lesson = Lesson(
         **data.model_dump(exclude={"teacher_id", "classrooms"}),
         teacher_id=teacher.id, school_id=teacher.school_id,
@@ -99,12 +114,14 @@ def create(session: Session, ctx: AccessContext, data: LessonIn) -> Lesson:
     return lesson
 
 
-def update(session: Session, lesson: Lesson, data: LessonPatch) -> Lesson:
+def update(session: Session, ctx: AccessContext, lesson: Lesson, data: LessonPatch) -> Lesson:
+    """Change a lesson its manager may change; moving it into another group also needs that group's."""
     changes = data.model_dump(exclude_unset=True)
     for key in ("title", "subject", "grade", "kind", "duration_minutes", "visibility"):
         if key in changes and changes[key] is None:
             raise APIError(422, "invalid_input", f"'{key}' cannot be empty.")
-    _check_group(session, changes.get("group_id"))
+    if changes.get("group_id") != lesson.group_id:
+        _check_group(session, ctx, changes.get("group_id"))
     for key, value in changes.items():
         setattr(lesson, key, value)
     session.flush()
@@ -169,16 +186,38 @@ def page(session: Session, query: Select[tuple[Lesson]], limit: int, offset: int
     return rows, total
 
 
-def create_group(session: Session, ctx: AccessContext, data: GroupIn) -> LessonGroup:
-    group = LessonGroup(topic=data.topic, subject=data.subject, grade=data.grade, created_by_id=ctx.user.id)
+def new_group(session: Session, ctx: AccessContext, topic: str, subject: str, grade: str, lessons: Sequence[Lesson],
+              zone_id: int | None = None) -> LessonGroup:
+    """A group created by ``ctx``'s user around ``lessons`` (the first is the one it is created around);
+    its zone is ``zone_id``, else that lesson's school's, else the creator's school's."""
+    origin = lessons[0] if lessons else None
+    if zone_id is None:
+        school = origin.school if origin is not None else ctx.user.school
+        zone_id = school.zone_id if school is not None else None
+    group = LessonGroup(topic=topic, subject=subject, grade=grade, created_by_id=ctx.user.id,
+                        origin_lesson_id=origin.id if origin else None, zone_id=zone_id)
     session.add(group)
     session.flush()
+    for lesson in lessons:
+        lesson.group_id = group.id
+    session.flush()
+    return group
+
+
+def create_group(session: Session, ctx: AccessContext, data: GroupIn) -> LessonGroup:
+    lessons = []
     for lesson_id in data.lesson_ids:
         lesson = get_visible(session, ctx, lesson_id)
         if not (can_manage_lesson(ctx, lesson) or ctx.user.role == UserRole.researcher):
             raise forbidden(f"You may not put lesson {lesson_id} into a group.")
-        lesson.group_id = group.id
-    session.flush()
+        lessons.append(lesson)
+    return new_group(session, ctx, data.topic, data.subject, data.grade, lessons)
+
+
+def get_visible_group(session: Session, ctx: AccessContext, group_id: int) -> LessonGroup:
+    group = session.get(LessonGroup, group_id)
+    if group is None or not can_view_group(ctx, group):
+        raise not_found("lesson group")
     return group
 
 

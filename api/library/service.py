@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date
 from functools import lru_cache
 from typing import Any
 
@@ -47,7 +48,8 @@ from sqlalchemy.orm import Session
 from api.access import AccessContext, visible_lessons_clause
 from api.errors import APIError
 from api.library.schemas import SearchHit, SearchPage, SearchResult
-from models import Lesson, LessonKind, School, SearchDoc, SearchLesson, User
+from api.media.service import thumbnail_urls
+from models import Lesson, LessonKind, LessonStatus, School, SearchDoc, SearchLesson, User
 from models.search_index import TAG_NAMES
 from models.search_tokens import (
     MAX_QUERY_WORDS,
@@ -58,10 +60,13 @@ from models.search_tokens import (
     parse_query,
     pg_word,
 )
+from tingke.timezone import day_window
 
 SEARCH_FTS = table("search_fts", column("rowid"))
 TERMS = SearchLesson.__table__.alias("terms")  # search_lessons again, in subqueries of lesson ids
 SNIPPET_CHARS = 80
+META_HITS = 2  # hits in the title, topic, teacher …: one or two say why the lesson matched
+MOMENTS = 100  # timed hits per lesson: every moment the words were said (a long lesson's common word: the first 100)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,30 @@ class SearchFilters:
     kind: LessonKind | None = None
     school: int | None = None
     tag: str | None = None
+    date_from: date | None = None  # days in the district's time zone, both included
+    date_to: date | None = None
+
+
+def _filtered(query: Select[Any], filters: SearchFilters) -> Select[Any]:
+    """The lesson filters every library query shares (subject, grade, kind, school, date, note tag)."""
+    for value, col in ((filters.subject, Lesson.subject), (filters.grade, Lesson.grade),
+                       (filters.kind, Lesson.kind), (filters.school, Lesson.school_id)):
+        if value is not None:
+            query = query.where(col == value)
+    if filters.date_from is not None or filters.date_to is not None:
+        first, last = filters.date_from or date.min, filters.date_to or date.max
+        if first > last:
+            raise APIError(422, "bad_dates", "The first day comes after the last day. 开始日期晚于结束日期。")
+        if filters.date_from is not None:
+            query = query.where(Lesson.scheduled_at >= day_window(first, first)[0].astimezone(UTC))
+        if filters.date_to is not None:
+            query = query.where(Lesson.scheduled_at <= day_window(last, last)[1].astimezone(UTC))
+    if filters.tag is not None:
+        if filters.tag not in TAG_NAMES:
+            raise APIError(422, "unknown_tag", f"Unknown tag '{filters.tag}'. Known: {', '.join(TAG_NAMES)}.")
+        query = query.where(exists().where(SearchDoc.lesson_id == Lesson.id, SearchDoc.source == "tag",
+                                           SearchDoc.text == TAG_NAMES[filters.tag]))
+    return query
 
 
 def parse(q: str) -> list[QueryWord]:
@@ -147,17 +176,7 @@ def _matches(session: Session, ctx: AccessContext, words: list[QueryWord], filte
              scored: bool) -> Select[Any]:
     dialect = session.get_bind().dialect.name
     query = _pg_matches(words, scored) if dialect == "postgresql" else _sqlite_matches(words, scored)
-    query = query.where(visible_lessons_clause(ctx))
-    for value, col in ((filters.subject, Lesson.subject), (filters.grade, Lesson.grade),
-                       (filters.kind, Lesson.kind), (filters.school, Lesson.school_id)):
-        if value is not None:
-            query = query.where(col == value)
-    if filters.tag is not None:
-        if filters.tag not in TAG_NAMES:
-            raise APIError(422, "unknown_tag", f"Unknown tag '{filters.tag}'. Known: {', '.join(TAG_NAMES)}.")
-        query = query.where(exists().where(SearchDoc.lesson_id == Lesson.id, SearchDoc.source == "tag",
-                                           SearchDoc.text == TAG_NAMES[filters.tag]))
-    return query
+    return _filtered(query.where(visible_lessons_clause(ctx)), filters)
 
 
 def matching_lessons(session: Session, ctx: AccessContext, words: list[QueryWord], filters: SearchFilters,
@@ -202,37 +221,47 @@ def _set_local(connection: Connection, values: Sequence[str]) -> None:
 
 
 @lru_cache(maxsize=64)
-def _hits_sql(case_insensitive: tuple[bool, ...], per_lesson: int) -> TextClause:
-    """Hits of the lessons on the page, best first per lesson: most query words, then metadata (no time),
-    then by time. Plain SQL, built once per query shape: composing it per request costs more than running it.
-    LIKE is already case-insensitive for ASCII on SQLite; on PostgreSQL words with letters use ILIKE."""
+def _hits_sql(case_insensitive: tuple[bool, ...]) -> TextClause:
+    """Hits of the lessons on the page: up to ``:meta`` metadata hits (no time) and, apart from them, up to
+    ``:moments`` timed hits (transcript, notes), so a title match never hides a moment the words were said.
+    Timed hits are picked by most query words, then by time, and listed by time; each row carries how many
+    hits of its kind the lesson has. Plain SQL, built once per query shape: composing it per request costs
+    more than running it. LIKE is already case-insensitive for ASCII on SQLite; on PostgreSQL words with
+    letters use ILIKE."""
     conds = [f"text {'ILIKE' if ci else 'LIKE'} :w{i}" for i, ci in enumerate(case_insensitive)]
     matched = " + ".join(f"(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conds)
+    timed = "CASE WHEN t_start IS NULL THEN 0 ELSE 1 END"
     sql = f"""
-        SELECT lesson_id, source, t_start, t_end, text FROM (
-            SELECT lesson_id, source, t_start, t_end, text, row_number() OVER (
-                PARTITION BY lesson_id
-                ORDER BY {matched} DESC, CASE WHEN t_start IS NULL THEN 0 ELSE 1 END, t_start, id) AS hit_rank
+        SELECT lesson_id, source, t_start, t_end, text, kind_total FROM (
+            SELECT lesson_id, source, t_start, t_end, text, id, {timed} AS timed, row_number() OVER (
+                PARTITION BY lesson_id, {timed} ORDER BY {matched} DESC, t_start, id) AS hit_rank,
+                count(*) OVER (PARTITION BY lesson_id, {timed}) AS kind_total
             FROM search_docs WHERE lesson_id IN :ids AND ({" OR ".join(conds)})
-        ) ranked WHERE hit_rank <= {int(per_lesson)} ORDER BY lesson_id, hit_rank"""
+        ) ranked WHERE hit_rank <= CASE WHEN timed = 0 THEN :meta ELSE :moments END
+        ORDER BY lesson_id, timed, t_start, id"""
     return text(sql).bindparams(bindparam("ids", expanding=True))
 
 
-def lesson_hits(session: Session, lesson_ids: Sequence[int], words: list[QueryWord],
-                per_lesson: int) -> dict[int, list[SearchHit]]:
-    """The best passages of each lesson on the page, with highlighted snippets."""
+def lesson_hits(session: Session, lesson_ids: Sequence[int], words: list[QueryWord], meta: int = META_HITS,
+                moments: int = MOMENTS) -> tuple[dict[int, list[SearchHit]], dict[int, int]]:
+    """The matching passages of each lesson on the page, with highlighted snippets, and how many timed
+    moments each lesson has in all."""
     if not lesson_ids:
-        return {}
+        return {}, {}
     pg = session.get_bind().dialect.name == "postgresql"
     shape = tuple(pg and _has_letters(w.text) for w in words)
     params: dict[str, Any] = {f"w{i}": _like(w.text) for i, w in enumerate(words)}
-    rows = session.connection().execute(_hits_sql(shape, per_lesson), {**params, "ids": list(lesson_ids)})
+    rows = session.connection().execute(_hits_sql(shape), {**params, "ids": list(lesson_ids), "meta": meta,
+                                                          "moments": moments})
     hits: dict[int, list[SearchHit]] = {i: [] for i in lesson_ids}
+    counts: dict[int, int] = dict.fromkeys(lesson_ids, 0)
     texts = [w.text for w in words]
-    for lesson_id, source, t_start, t_end, passage in rows:
+    for lesson_id, source, t_start, t_end, passage, kind_total in rows:
         hits[lesson_id].append(SearchHit(source=source, t_start=t_start, t_end=t_end,
                                          snippet=highlight(passage, texts)))
-    return hits
+        if t_start is not None:
+            counts[lesson_id] = int(kind_total)
+    return hits, counts
 
 
 def highlight(text: str, words: Sequence[str], width: int = SNIPPET_CHARS) -> str:
@@ -266,24 +295,50 @@ def highlight(text: str, words: Sequence[str], width: int = SNIPPET_CHARS) -> st
     return ("…" if begin > 0 else "") + "".join(out) + ("…" if end < len(text) else "")
 
 
-def search(session: Session, ctx: AccessContext, q: str, filters: SearchFilters, limit: int, offset: int,
-           hits_per_lesson: int = 3) -> SearchPage:
-    words = parse(q)
-    page, total = matching_lessons(session, ctx, words, filters, limit, offset)
+def _lesson_rows(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.connection().execute(
+        select(Lesson.id, Lesson.title, User.display_name.label("teacher"), School.name.label("school"),
+               Lesson.subject, Lesson.grade, Lesson.kind, Lesson.status, Lesson.scheduled_at,
+               Lesson.media_duration_seconds)
+        .join(User, User.id == Lesson.teacher_id).join(School, School.id == Lesson.school_id)
+        .where(and_(Lesson.id.in_(ids))))}
+
+
+def _results(session: Session, ctx: AccessContext, page: Sequence[tuple[int, float]],
+             hits: dict[int, list[SearchHit]], moments: dict[int, int]) -> list[SearchResult]:
     ids = [lesson_id for lesson_id, _ in page]
-    lessons = {
-        row.id: row for row in session.connection().execute(
-            select(Lesson.id, Lesson.title, User.display_name.label("teacher"), School.name.label("school"),
-                   Lesson.subject, Lesson.grade, Lesson.kind, Lesson.status)
-            .join(User, User.id == Lesson.teacher_id).join(School, School.id == Lesson.school_id)
-            .where(and_(Lesson.id.in_(ids)))
-        )
-    } if ids else {}
-    hits = lesson_hits(session, ids, words, hits_per_lesson)
-    items = [
+    lessons = _lesson_rows(session, ids)
+    thumbs = thumbnail_urls(session, ids, viewer=ctx.user.id)
+    return [
         SearchResult(id=i, title=lessons[i].title, teacher=lessons[i].teacher, school=lessons[i].school,
                      subject=lessons[i].subject, grade=lessons[i].grade, kind=lessons[i].kind,
-                     status=lessons[i].status, score=round(score, 4), hits=hits.get(i, []))
+                     status=lessons[i].status, score=round(score, 4), hits=hits.get(i, []),
+                     moments=moments.get(i, 0), thumbnail=thumbs.get(i), scheduled_at=lessons[i].scheduled_at,
+                     duration_seconds=lessons[i].media_duration_seconds)
         for i, score in page if i in lessons
     ]
-    return SearchPage(query=[w.text for w in words], items=items, total=total, limit=limit, offset=offset)
+
+
+def browse(session: Session, ctx: AccessContext, filters: SearchFilters, limit: int, offset: int) -> SearchPage:
+    """The recorded lessons (ready to play) that match the filters, newest first: the library without typing."""
+    query = _filtered(select(Lesson.id).where(visible_lessons_clause(ctx), Lesson.status == LessonStatus.ready),
+                      filters)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    ids = session.scalars(query.order_by(Lesson.scheduled_at.desc().nulls_last(), Lesson.id.desc())
+                          .limit(limit).offset(offset)).all()
+    return SearchPage(query=[], items=_results(session, ctx, [(i, 0.0) for i in ids], {}, {}), total=total,
+                      limit=limit, offset=offset)
+
+
+def search(session: Session, ctx: AccessContext, q: str | None, filters: SearchFilters, limit: int,
+           offset: int) -> SearchPage:
+    """Lessons containing every word of ``q`` with their hits; without ``q`` (blank), :func:`browse`."""
+    if q is None or not q.strip():
+        return browse(session, ctx, filters, limit, offset)
+    words = parse(q)
+    page, total = matching_lessons(session, ctx, words, filters, limit, offset)
+    hits, moments = lesson_hits(session, [lesson_id for lesson_id, _ in page], words)
+    return SearchPage(query=[w.text for w in words], items=_results(session, ctx, page, hits, moments), total=total,
+                      limit=limit, offset=offset)

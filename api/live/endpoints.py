@@ -8,13 +8,14 @@ they must never be cached, while /media/ playlists of finished lessons are.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 
 from api.audit.media import note_media_access
 from api.deps import DB, Access
 from api.errors import APIError
 from api.live import service
 from api.live.schemas import PublishGrant, WatchGrant
+from api.media import serving
 from api.media.service import sign_playlist
 from api.types import PathId
 from tingke.signing import check_media_url
@@ -37,8 +38,14 @@ def watch_live(lesson_id: PathId, session: DB, ctx: Access) -> WatchGrant:
 
 @router.get("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
 @router.head("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
-def live_hls(lesson_id: int, name: str, request: Request, md5: str | None = None, expires: str | None = None,
-             v: str | None = None) -> Response:
+async def live_hls(lesson_id: int, name: str, request: Request, md5: str | None = None, expires: str | None = None,
+                   v: str | None = None) -> Response:
+    """Served from the media threads, not the request threads (see api/media/serving.py)."""
+    return await serving.in_media_thread(_live_hls_response, lesson_id, name, request, md5, expires, v)
+
+
+def _live_hls_response(lesson_id: int, name: str, request: Request, md5: str | None, expires: str | None,
+                       v: str | None) -> Response:
     uri = f"{service.LIVE_HLS_PREFIX}{lesson_id}/hls/{name}"
     if not check_media_url(uri, md5, expires, v):
         raise APIError(403, "link_expired", "This media link is invalid or has expired. Reload the page.")
@@ -50,4 +57,4 @@ def live_hls(lesson_id: int, name: str, request: Request, md5: str | None = None
         text = sign_playlist(file.read_text(errors="replace"), uri, int(expires or 0), v)
         return PlainTextResponse(text, media_type="application/vnd.apple.mpegurl",
                                  headers={"Cache-Control": "no-cache"})
-    return FileResponse(file, media_type="video/mp2t", headers={"Cache-Control": "private, max-age=3600"})
+    return serving.file_response(file, "video/mp2t", {"Cache-Control": "private, max-age=3600"})

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import secrets
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import APIError
+from api.kit.downloads import attachment, safe_filename
 from api.media import uploads
 from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind
 from tingke import jobs_client
@@ -22,6 +26,10 @@ from tingke.signing import secure_link_hash
 from tingke.stage_errors import StageError
 
 MEDIA_PREFIX = "/media/"
+# Signed URLs expire at the end of an hour, not a second after ttl: the same link for an hour, so browsers
+# and the offline store can keep posters, key frames and segments instead of fetching them again.
+EXPIRY_STEP_SECONDS = 3600
+DOWNLOADS = {"download": ("download.mp4", ".mp4"), "audio_download": ("audio.m4a", "（音频）.m4a")}
 ALLOWED_EXTENSIONS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".ts", ".3gp", ".avi", ".flv", ".m4a", ".mp3",
                       ".aac", ".wav", ".ogg", ".opus", ".flac", ".amr"}
 
@@ -117,26 +125,74 @@ def media_file(uri: str) -> Path | None:
     return path
 
 
+_TAG_URI = re.compile(r'URI="([^"]+)"')
+
+
 def sign_playlist(text: str, playlist_uri: str, expires: int, viewer: int | str | None = None) -> str:
     """Give every relative URI of an HLS playlist its own signature with the playlist's expiry (and viewer),
     so players fetch segments and variant playlists without cookies or headers."""
     base = playlist_uri.rsplit("/", 1)[0]
+
+    def sign(uri: str) -> str:
+        if "://" in uri or uri.startswith("/"):
+            return uri
+        return signed(f"{base}/{uri.split('?', 1)[0]}", expires, viewer)
+
     lines = []
     for line in text.splitlines():
-        if line and not line.startswith("#") and "://" not in line and not line.startswith("/"):
-            line = signed(f"{base}/{line.split('?', 1)[0]}", expires, viewer)
+        if line.startswith("#"):  # a tag's URI="…" (the subtitle rendition of the master playlist)
+            line = _TAG_URI.sub(lambda m: f'URI="{sign(m.group(1))}"', line)
+        elif line:
+            line = sign(line)
         lines.append(line)
     return "\n".join(lines) + "\n"
 
 
+def link_expiry() -> int:
+    """When signed links made now expire: at least media_url_ttl_seconds ahead, rounded up to the hour."""
+    soon = time.time() + get_settings().media_url_ttl_seconds
+    return math.ceil(soon / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
+
+
+def download_name(lesson: Lesson) -> str:
+    """What a download of the lesson is called (before its file suffix): the title and the teacher."""
+    return f"{lesson.title}-{lesson.teacher.display_name}" if lesson.teacher else lesson.title
+
+
+def storyboard_frames(board: MediaAsset, expires: int, viewer: int | None = None) -> list[dict[str, Any]]:
+    path = get_settings().media_root / board.path
+    base = board.path.rsplit("/", 1)[0]
+    try:
+        frames = json.loads(path.read_text())
+    except (OSError, ValueError):
+        frames = []
+    return [{"t": f["t"], "url": signed(media_uri(f"{base}/{f['file']}"), expires, viewer)} for f in frames]
+
+
+def thumbnail_urls(session: Session, lesson_ids: list[int], viewer: int | None = None) -> dict[int, str]:
+    """Signed URLs of the library thumbnails (from the storyboard) of these lessons, where they exist."""
+    if not lesson_ids:
+        return {}
+    expires = link_expiry()
+    boards = session.execute(select(MediaAsset.lesson_id, MediaAsset.path).where(
+        MediaAsset.lesson_id.in_(lesson_ids), MediaAsset.kind == MediaKind.storyboard)).all()
+    out: dict[int, str] = {}
+    for lesson_id, path in boards:
+        thumb = f"{path.rsplit('/', 1)[0]}/thumb.jpg"
+        if (get_settings().media_root / thumb).is_file():
+            out[lesson_id] = signed(media_uri(thumb), expires, viewer)
+    return out
+
+
 def lesson_media(session: Session, lesson: Lesson, viewer: int | None = None) -> dict[str, Any]:
-    """Signed URLs of everything a player needs, valid for media_url_ttl_seconds, issued to ``viewer``."""
-    expires = int(time.time()) + get_settings().media_url_ttl_seconds
+    """Signed URLs of everything a player needs, valid for at least media_url_ttl_seconds, issued to ``viewer``."""
+    expires = link_expiry()
     assets = {a.kind: a for a in session.scalars(select(MediaAsset).where(MediaAsset.lesson_id == lesson.id))}
     out: dict[str, Any] = {"lesson_id": lesson.id, "status": lesson.status.value,
                            "duration_seconds": lesson.media_duration_seconds, "expires": expires,
-                           "hls": None, "renditions": [], "audio_only": None, "download": None, "poster": None,
-                           "storyboard": [], "subtitles": None}
+                           "hls": None, "renditions": [], "audio_only": None, "download": None,
+                           "audio_download": None, "poster": None, "storyboard": [], "subtitles": None,
+                           "title": lesson.title}
     job = latest_job(session, lesson.id)
     out["job"] = {"id": job.id, "state": job.state.value, "stage": job.stage, "progress": job.progress} if job else None
     hls = assets.get(MediaKind.hls)
@@ -151,19 +207,26 @@ def lesson_media(session: Session, lesson: Lesson, viewer: int | None = None) ->
         ]
         if hls.meta.get("audio"):
             out["audio_only"] = signed(media_uri(hls.meta["audio"]), expires, viewer)
-        if hls.meta.get("download"):
-            out["download"] = signed(media_uri(hls.meta["download"]), expires, viewer)
-    if (poster := assets.get(MediaKind.poster)) is not None:
-        out["poster"] = signed(media_uri(poster.path), expires, viewer)
+        name = quote(download_name(lesson), safe="")
+        for key in DOWNLOADS:
+            if hls.meta.get(key):
+                out[key] = f"{signed(media_uri(hls.meta[key]), expires, viewer)}&name={name}"
     if (subtitles := assets.get(MediaKind.subtitles)) is not None:
         out["subtitles"] = signed(media_uri(subtitles.path), expires, viewer)
     if (board := assets.get(MediaKind.storyboard)) is not None:
-        path = get_settings().media_root / board.path
-        base = board.path.rsplit("/", 1)[0]
-        try:
-            frames = json.loads(path.read_text())
-        except (OSError, ValueError):
-            frames = []
-        out["storyboard"] = [{"t": f["t"], "url": signed(media_uri(f"{base}/{f['file']}"), expires, viewer)}
-                             for f in frames]
+        out["storyboard"] = storyboard_frames(board, expires, viewer)
+    if (poster := assets.get(MediaKind.poster)) is not None:
+        out["poster"] = signed(media_uri(poster.path), expires, viewer)
+    if out["storyboard"]:  # a key frame of the storyboard: a few KB where the full-size frame is tens
+        at = min(30.0, (lesson.media_duration_seconds or 0) * 0.1)
+        out["poster"] = ([f for f in out["storyboard"] if f["t"] <= at] or out["storyboard"])[-1]["url"]
     return out
+
+
+def download_disposition(file: Path, name: str | None) -> str | None:
+    """Content-Disposition of a lesson's download file (``name``: its stem, from the signed listing)."""
+    match = next((suffix for filename, suffix in DOWNLOADS.values() if filename == file.name), None)
+    if match is None:
+        return None
+    fallback = f"lesson-{file.parent.name}"
+    return attachment(safe_filename(name or "", match, fallback), f"{fallback}{file.suffix}")

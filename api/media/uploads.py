@@ -16,6 +16,7 @@ process can take the next chunk. A lock file serialises chunks of one upload.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import secrets
@@ -25,6 +26,9 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import anyio
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import APIError
 from tingke.settings import get_settings
@@ -109,32 +113,81 @@ def locked(meta: UploadMeta) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+BATCH_BYTES = 1024 * 1024  # pieces of the body gathered before one write in a worker thread
+
+
+class _ChunkWriter:
+    """The blocking half of :func:`append` (lock, writes, fsync), run in worker threads."""
+
+    def __init__(self, meta: UploadMeta, at: int, limit: int) -> None:
+        self.meta, self.at, self.limit = meta, at, limit
+        self._lock = locked(meta)
+        self._lock.__enter__()
+        try:
+            self.start = offset(meta)
+            if at != self.start:
+                raise APIError(409, "offset_mismatch", f"The upload is at offset {self.start}, not {at}.",
+                               headers={"Upload-Offset": str(self.start)})
+            self._out = open(data_path(meta), "ab")  # noqa: SIM115 (closed in close())
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        self.received = 0
+
+    def check(self, more: int) -> None:
+        """Refuse before writing: the chunk's own limit and the size announced for the upload."""
+        if self.received + more > self.limit:
+            raise APIError(413, "chunk_too_large", f"A chunk may hold at most {self.limit} bytes.")
+        if self.start + self.received + more > self.meta.size:
+            raise APIError(413, "too_large", "The chunk goes past the size announced for the upload.")
+
+    def write(self, data: bytes) -> None:
+        self._out.write(data)
+        self.received += len(data)
+
+    def close(self, *, refused: bool) -> int:
+        try:
+            if refused:
+                self._out.truncate(self.start)  # a refused chunk leaves no trace
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+            return offset(self.meta)
+        finally:
+            self._lock.__exit__(None, None, None)
+
+
 async def append(meta: UploadMeta, at: int, body: AsyncIterator[bytes], *, chunk_limit: int | None = None) -> int:
     """Append a chunk that starts at ``at``; returns the new offset. Bytes received before a
-    disconnect stay written (the client resumes from the offset)."""
+    disconnect stay written (the client resumes from the offset). Only the body is read on the
+    event loop; the lock, the writes and the fsync run in worker threads, 1 MiB at a time."""
     limit = chunk_limit or get_settings().upload_chunk_max_bytes
-    with locked(meta):
-        current = offset(meta)
-        if at != current:
-            raise APIError(409, "offset_mismatch", f"The upload is at offset {current}, not {at}.",
-                           headers={"Upload-Offset": str(current)})
-        received = 0
-        with open(data_path(meta), "ab") as out:
-            try:
-                async for piece in body:
-                    received += len(piece)
-                    if received > limit:
-                        raise APIError(413, "chunk_too_large", f"A chunk may hold at most {limit} bytes.")
-                    if current + received > meta.size:
-                        raise APIError(413, "too_large", "The chunk goes past the size announced for the upload.")
-                    out.write(piece)
-            except APIError:
-                out.truncate(current)  # a refused chunk leaves no trace
-                raise
-            finally:
-                out.flush()
-                os.fsync(out.fileno())
-        return offset(meta)
+    writer = await run_in_threadpool(_ChunkWriter, meta, at, limit)
+    refused = False
+    pending: list[bytes] = []
+    size = 0
+    try:
+        async for piece in body:
+            writer.check(size + len(piece))
+            pending.append(piece)
+            size += len(piece)
+            if size >= BATCH_BYTES:
+                batch, pending, size = b"".join(pending), [], 0
+                await run_in_threadpool(writer.write, batch)
+        if pending:
+            await run_in_threadpool(writer.write, b"".join(pending))
+    except APIError:
+        refused = True
+        raise
+    except BaseException:
+        if pending:  # a dropped connection: keep what arrived
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(writer.write, b"".join(pending))
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):  # the lock and the file are released even on cancellation
+            new_offset = await run_in_threadpool(functools.partial(writer.close, refused=refused))
+    return new_offset
 
 
 def _remove_stale() -> None:

@@ -1,4 +1,4 @@
-"""Observations of a lesson, their notes, submission, sign-off, and the lesson report."""
+"""Observations of a lesson, their notes, submission and sign-off (the lesson report is api/reports)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from sqlalchemy import select
 from api.access import can_read_observation
 from api.deps import DB, Access
 from api.lessons.service import get_visible
-from api.observations import report, service
+from api.observations import service
 from api.observations.schemas import (
     NoteIn,
     NoteOut,
     ObservationIn,
     ObservationOut,
     ObservationPatch,
-    ReportOut,
 )
 from api.types import PathId
 from models import Note, Observation
@@ -34,11 +33,6 @@ def list_observations(lesson_id: PathId, session: DB, ctx: Access) -> list[Obser
     lesson = get_visible(session, ctx, lesson_id)
     rows = session.scalars(select(Observation).where(Observation.lesson_id == lesson.id).order_by(Observation.id))
     return [service.to_out(o) for o in rows if can_read_observation(ctx, o)]
-
-
-@router.get("/lessons/{lesson_id}/report", response_model=ReportOut)
-def lesson_report(lesson_id: PathId, session: DB, ctx: Access) -> ReportOut:
-    return report.build(session, get_visible(session, ctx, lesson_id))
 
 
 @router.get("/observations/{obs_id}", response_model=ObservationOut)

@@ -1,10 +1,10 @@
-"""Observations (听课记录), notes and the lesson report."""
+"""Observations (听课记录) and their notes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from api.types import DbId
 from models import ObservationState
@@ -20,7 +20,8 @@ class ObservationIn(BaseModel):
 
 class ObservationPatch(BaseModel):
     model_config = Strict
-    scores: dict[str, float] | None = Field(default=None, description="Dimension code → score")
+    # Scores are JSON numbers: "7" (text) is refused, not quietly converted (the web pages send numbers).
+    scores: dict[str, StrictFloat] | None = Field(default=None, description="Dimension code → score (a number)")
     comments: str | None = Field(default=None, max_length=20000)
     summary: str | None = Field(default=None, max_length=20000)
 
@@ -56,44 +57,3 @@ class ObservationOut(BaseModel):
     submitted_at: datetime | None
     signed_off_at: datetime | None
     notes: list[NoteOut]
-
-
-class DimensionReport(BaseModel):
-    code: str
-    name_zh: str
-    name_en: str
-    weight: float
-    max_score: float
-    n: int
-    mean: float | None
-    std: float | None
-    min: float | None
-    max: float | None
-
-
-class Agreement(BaseModel):
-    method: str = "krippendorff_alpha_interval"
-    value: float | None
-    reading: str
-    raters: int
-    units: int
-
-
-class ObserverRow(BaseModel):
-    observation_id: int
-    observer_name: str
-    drop_in: bool
-    state: ObservationState
-    total: float
-    scores: dict[str, float]
-
-
-class ReportOut(BaseModel):
-    lesson_id: int
-    rubric_id: int | None
-    observers: int
-    dimensions: list[DimensionReport]
-    weighted_total_mean: float | None
-    weighted_total_std: float | None
-    agreement: Agreement | None
-    rows: list[ObserverRow]

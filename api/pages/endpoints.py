@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.pages import auth, home, lessons, library, observe, report, workflows
+from api.pages import auth, home, lessons, library, observe, workflows
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, home, lessons, library, observe, report, workflows):
+for module in (auth, home, lessons, library, observe, workflows):
     router.include_router(module.router)

@@ -1,26 +1,38 @@
-"""Pages of the community workflows: quotas, activities and visits, spot-check draws, qualification, reports."""
+"""Pages of the community workflows: quotas, activities and visits, spot-check draws, qualification
+(the work reports page is api/reports/pages.py)."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from api.access import users_clause, visible_lessons_clause
+from api.access import (
+    activities_clause,
+    can_draw_spotchecks,
+    can_edit_quota_rules,
+    can_organise_events,
+    contact_school_ids,
+    drawable_school_ids,
+    qualification_school_ids,
+    qualifications_clause,
+    quota_school_ids,
+    spotchecks_clause,
+    users_clause,
+    visible_lessons_clause,
+)
 from api.activities import service as activities
 from api.deps import DB
-from api.errors import APIError
 from api.lesson_events import service as events
 from api.pages.deps import PageAccess
 from api.pages.errors import error_page
 from api.pages.rendering import render
+from api.pages.semesters import semester_from_query, semesters_around
 from api.qualifications import service as qualifications
 from api.quotas import service as quotas
-from api.quotas.access import can_edit_rules, quota_school_ids
-from api.quotas.common import contact_school_ids, semester_dates
+from api.quotas.common import semester_dates
 from api.spotchecks import service as spotchecks
 from models import (
     Activity,
@@ -37,42 +49,18 @@ from models import (
     UserRole,
     Zone,
 )
-from tingke.semesters import current_semester, semester_of
+from tingke.semesters import current_semester
 from tingke.settings import get_settings
 from tingke.timezone import today as local_today
 
 router = APIRouter(include_in_schema=False)
 
-SEMESTER = re.compile(r"^\d{4}-\d{4}-[12]$")
 RECENT = 50
-
-
-def _semester(request: Request) -> str:
-    asked = request.query_params.get("semester", "")
-    if SEMESTER.match(asked):
-        try:
-            semester_dates(asked)
-            return asked
-        except APIError:  # an impossible label (2026-2028-1) falls back to the current semester
-            return current_semester()
-    return current_semester()
-
-
-def _semesters_around(term: str) -> list[str]:
-    """The chosen semester with the two before and the one after, for the selector."""
-    first, last = semester_dates(term)
-    labels = {term}
-    day = first
-    for _ in range(2):
-        day = semester_dates(semester_of(day - timedelta(days=1)))[0]
-        labels.add(semester_of(day))
-    labels.add(semester_of(last + timedelta(days=1)))
-    return sorted(labels, reverse=True)
 
 
 @router.get("/quotas", response_class=HTMLResponse)
 def quotas_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
-    term = _semester(request)
+    term = semester_from_query(request)
     first, last = semester_dates(term)
     mine = quotas.people_progress(session, [ctx.user], term)
     school_ids = quota_school_ids(session, ctx, term)
@@ -85,18 +73,18 @@ def quotas_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
                                                             QuotaRule.audience, QuotaRule.metric)))
     zones = {z.id: z.name for z in session.scalars(select(Zone).order_by(Zone.id))}
     return render(request, "quotas.html", ctx.user, active="work", tab="quotas", semester=term, first=first,
-                  last=last, semesters=_semesters_around(term), mine=mine[0] if mine else None, schools=schools,
-                  researchers=researchers, rules=rules, zones=zones, can_edit=can_edit_rules(ctx),
+                  last=last, semesters=semesters_around(term), mine=mine[0] if mine else None, schools=schools,
+                  researchers=researchers, rules=rules, zones=zones, can_edit=can_edit_quota_rules(ctx),
                   audiences=quotas.AUDIENCES, person_metrics=quotas.PERSON_METRICS,
                   group_metrics=quotas.GROUP_METRICS)
 
 
 @router.get("/activities", response_class=HTMLResponse)
 def activities_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
-    term = _semester(request)
+    term = semester_from_query(request)
     first, last = semester_dates(term)
     rows = session.scalars(select(Activity).where(
-        activities.visible_clause(session, ctx), Activity.held_on >= first, Activity.held_on <= last)
+        activities_clause(session, ctx), Activity.held_on >= first, Activity.held_on <= last)
         .order_by(Activity.held_on.desc(), Activity.id.desc()).limit(RECENT))
     schools = list(session.scalars(select(School).order_by(School.id)))
     if not ctx.is_admin:
@@ -111,10 +99,10 @@ def activities_page(request: Request, session: DB, ctx: PageAccess) -> HTMLRespo
     free_lessons = list(session.scalars(
         select(Lesson).where(visible_lessons_clause(ctx), Lesson.group_id.is_(None))
         .order_by(Lesson.scheduled_at.desc().nulls_last(), Lesson.id.desc()).limit(100))) \
-        if events.can_organise(ctx) else []
+        if can_organise_events(ctx) else []
     return render(request, "activities.html", ctx.user, active="work", tab="activities", semester=term,
                   free_lessons=free_lessons,
-                  semesters=_semesters_around(term), activities=list(rows), schools=schools, contact=contact,
+                  semesters=semesters_around(term), activities=list(rows), schools=schools, contact=contact,
                   people=people, zones=list(session.scalars(select(Zone).order_by(Zone.id))),
                   events=[e for e in event_rows if e.lessons], today=local_today().isoformat(),
                   is_researcher=ctx.user.role == UserRole.researcher)
@@ -122,7 +110,7 @@ def activities_page(request: Request, session: DB, ctx: PageAccess) -> HTMLRespo
 
 @router.get("/activities/{activity_id}", response_class=HTMLResponse)
 def activity_page(activity_id: int, request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
-    row = session.scalar(select(Activity).where(Activity.id == activity_id, activities.visible_clause(session, ctx)))
+    row = session.scalar(select(Activity).where(Activity.id == activity_id, activities_clause(session, ctx)))
     if row is None:
         return error_page(request, ctx, 404, "wf.activity_not_found")
     return render(request, "activity.html", ctx.user, active="work", tab="activities",
@@ -132,12 +120,12 @@ def activity_page(activity_id: int, request: Request, session: DB, ctx: PageAcce
 @router.get("/spotchecks", response_class=HTMLResponse)
 def spotchecks_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
     rows = [spotchecks.to_out(r) for r in session.scalars(
-        select(SpotCheckDraw).where(spotchecks.visible_clause(session, ctx))
+        select(SpotCheckDraw).where(spotchecks_clause(ctx))
         .order_by(SpotCheckDraw.id.desc()).limit(RECENT))]
     ids = {i for r in rows for i in (*r.eligible_ids, *map(int, r.excluded))}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids or {-1}))).all())
-    may_draw = spotchecks.can_draw(ctx)
-    scope_ids = spotchecks.drawable_school_ids(session, ctx) if may_draw else set()
+    may_draw = can_draw_spotchecks(ctx)
+    scope_ids = drawable_school_ids(session, ctx) if may_draw else set()
     schools = list(session.scalars(select(School).where(School.id.in_(scope_ids or {-1})).order_by(School.id)))
     teachers = list(session.scalars(select(User).where(User.school_id.in_(scope_ids or {-1}),
                                                        User.role == UserRole.teacher, User.is_active.is_(True))
@@ -149,14 +137,14 @@ def spotchecks_page(request: Request, session: DB, ctx: PageAccess) -> HTMLRespo
 
 @router.get("/qualifications", response_class=HTMLResponse)
 def qualifications_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
-    scope = qualifications.scope_school_ids(session, ctx)
+    scope = qualification_school_ids(session, ctx)
     rate_scope = scope if scope is None or scope else ({ctx.user.school_id} if ctx.user.school_id else set())
     rows = [qualifications.to_out(session, q) for q in session.scalars(
-        select(Qualification).where(qualifications.visible_clause(session, ctx))
+        select(Qualification).where(qualifications_clause(session, ctx))
         .order_by(Qualification.id.desc()).limit(200))]
     pending = [qualifications.check_out(session, c) for c in session.scalars(
         select(QualificationCheck).join(Qualification, QualificationCheck.qualification_id == Qualification.id)
-        .where(qualifications.visible_clause(session, ctx), QualificationCheck.passed.is_(None))
+        .where(qualifications_clause(session, ctx), QualificationCheck.passed.is_(None))
         .order_by(QualificationCheck.id))]
     my_observations = list(session.scalars(
         select(Observation).where(Observation.observer_id == ctx.user.id,
@@ -166,15 +154,3 @@ def qualifications_page(request: Request, session: DB, ctx: PageAccess) -> HTMLR
                   rates=qualifications.pass_rates(session, rate_scope), rows=rows, pending=pending,
                   observations=my_observations,
                   may_recheck=ctx.is_admin or ctx.user.role in (UserRole.researcher, UserRole.school_admin))
-
-
-@router.get("/work-reports", response_class=HTMLResponse)
-def reports_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
-    term = _semester(request)
-    researchers = list(session.scalars(select(User).where(User.role == UserRole.researcher).order_by(User.id))) \
-        if ctx.is_admin else ([ctx.user] if ctx.user.role == UserRole.researcher else [])
-    school_ids = quota_school_ids(session, ctx, term)
-    schools = list(session.scalars(select(School).where(School.id.in_(school_ids or {-1})).order_by(School.id)))
-    return render(request, "work_reports.html", ctx.user, active="work", tab="reports", semester=term,
-                  semesters=_semesters_around(term), researchers=researchers, schools=schools,
-                  month=local_today().strftime("%Y-%m"))

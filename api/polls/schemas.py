@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from api.pagination import Page
 from api.types import DbId
@@ -52,7 +52,7 @@ class AnswerIn(BaseModel):
     model_config = Strict
     question_id: DbId
     choices: list[OptionIndex] | None = Field(default=None, max_length=20, description="single/multiple")
-    rating: int | None = Field(default=None, ge=RATING_MIN, le=RATING_MAX, description="rating: 1-5")
+    rating: StrictInt | None = Field(default=None, ge=RATING_MIN, le=RATING_MAX, description="rating: 1-5 (a number)")
     text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_ANSWER, description="text")
 
 

@@ -162,7 +162,7 @@ def create(session: Session, ctx: AccessContext, data: PollIn) -> Poll:
             raise APIError(422, "audience_from_group", "A group's poll is open to whoever can see the group.")
         group = group_for_polls(session, ctx, data.group_id)
         if not can_host_on_group(ctx, group):
-            raise forbidden("Only the group's creator and its lessons' hosts run polls on it.")
+            raise forbidden("Only those who manage the group, or host the lesson it was made around, run polls on it.")
     else:
         if not can_host_training(ctx):
             raise forbidden("Only researchers, school admins and admins run training polls.")

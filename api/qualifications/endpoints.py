@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from api.access import qualification_school_ids, qualifications_clause
 from api.deps import DB, Access
 from api.errors import not_found
 from api.qualifications import service
@@ -34,7 +35,7 @@ def assess(data: AssessIn, session: DB, ctx: Access) -> QualificationOut:
 @router.get("/qualifications", response_model=list[QualificationOut])
 def list_qualifications(session: DB, ctx: Access, school_id: SchoolFilter = None,
                         status: QualificationStatus | None = None) -> list[QualificationOut]:
-    query = select(Qualification).where(service.visible_clause(session, ctx))
+    query = select(Qualification).where(qualifications_clause(session, ctx))
     if school_id is not None:
         query = query.where(Qualification.school_id == school_id)
     if status is not None:
@@ -45,7 +46,7 @@ def list_qualifications(session: DB, ctx: Access, school_id: SchoolFilter = None
 
 @router.get("/qualifications/pass-rates", response_model=list[PassRateOut])
 def pass_rates(session: DB, ctx: Access, school_id: SchoolFilter = None) -> list[PassRateOut]:
-    scope = service.scope_school_ids(session, ctx)
+    scope = qualification_school_ids(session, ctx)
     if scope is None:
         scope_ids = None if school_id is None else {school_id}
     else:
@@ -58,7 +59,7 @@ def pass_rates(session: DB, ctx: Access, school_id: SchoolFilter = None) -> list
 @router.get("/qualifications/{qualification_id}", response_model=QualificationOut)
 def get_qualification(qualification_id: PathId, session: DB, ctx: Access) -> QualificationOut:
     row = session.scalar(select(Qualification).where(Qualification.id == qualification_id,
-                                                     service.visible_clause(session, ctx)))
+                                                     qualifications_clause(session, ctx)))
     if row is None:
         raise not_found("qualification")
     return service.to_out(session, row)
@@ -73,7 +74,7 @@ def draw_rechecks(data: RecheckDrawIn, session: DB, ctx: Access) -> list[CheckOu
 @router.get("/qualification-checks", response_model=list[CheckOut])
 def list_checks(session: DB, ctx: Access, pending: bool = False) -> list[CheckOut]:
     query = (select(QualificationCheck).join(Qualification, QualificationCheck.qualification_id == Qualification.id)
-             .where(service.visible_clause(session, ctx)))
+             .where(qualifications_clause(session, ctx)))
     if pending:
         query = query.where(QualificationCheck.passed.is_(None))
     return [service.check_out(session, c) for c in session.scalars(query.order_by(QualificationCheck.id.desc()))]

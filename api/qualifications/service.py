@@ -13,17 +13,20 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext
+from api.access import (
+    AccessContext,
+    can_assess_qualification,
+    can_recheck_qualifications,
+    qualifications_clause,
+)
 from api.errors import APIError, forbidden, not_found
 from api.observations.service import weighted_total
 from api.qualifications.schemas import AssessIn, CheckOut, CheckResultIn, PassRateOut, QualificationOut
-from api.quotas.common import contact_school_ids
 from api.spotchecks.draw import new_seed
 from models import (
-    Assignment,
     Observation,
     ObservationState,
     Qualification,
@@ -38,7 +41,6 @@ from models import (
 from tingke.semesters import current_semester
 
 STAFF_ROLES = (UserRole.teacher, UserRole.school_admin)
-LEADERS = (StaffPosition.school_leader, StaffPosition.middle_leader)
 
 
 def level_for(person: User) -> QualificationLevel:
@@ -47,56 +49,6 @@ def level_for(person: User) -> QualificationLevel:
     if person.position == StaffPosition.middle_leader:
         return QualificationLevel.zone
     return QualificationLevel.school
-
-
-def _zone_researcher_of(session: Session, user: User, school: School) -> bool:
-    """A researcher assigned this semester to the school's zone (the zone centre)."""
-    if user.role != UserRole.researcher or school.zone_id is None:
-        return False
-    return (session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.researcher_id == user.id, Assignment.zone_id == school.zone_id,
-        Assignment.semester == current_semester())) or 0) > 0
-
-
-def may_assess(session: Session, ctx: AccessContext, person: User, level: QualificationLevel) -> bool:
-    me = ctx.user
-    if me.id == person.id or person.school_id is None:
-        return False
-    if ctx.is_admin:
-        return True
-    if level == QualificationLevel.school:
-        return me.school_id == person.school_id and (me.role == UserRole.school_admin or me.position in LEADERS)
-    if level == QualificationLevel.zone:
-        school = session.get(School, person.school_id)
-        return school is not None and _zone_researcher_of(session, me, school)
-    return False
-
-
-def may_recheck(session: Session, ctx: AccessContext, school_id: int) -> bool:
-    """督导室、片区中心、学校: administrators, researchers of the school, the school's admins."""
-    if ctx.is_admin:
-        return True
-    if ctx.user.role == UserRole.researcher:
-        return school_id in contact_school_ids(session, ctx.user.id, current_semester())
-    return ctx.user.role == UserRole.school_admin and ctx.user.school_id == school_id
-
-
-def scope_school_ids(session: Session, ctx: AccessContext) -> set[int] | None:
-    """Schools whose qualifications the user sees; None means all."""
-    if ctx.is_admin:
-        return None
-    if ctx.user.role == UserRole.researcher:
-        return contact_school_ids(session, ctx.user.id, current_semester())
-    if ctx.user.role == UserRole.school_admin and ctx.user.school_id is not None:
-        return {ctx.user.school_id}
-    return set()
-
-
-def visible_clause(session: Session, ctx: AccessContext) -> ColumnElement[bool]:
-    schools = scope_school_ids(session, ctx)
-    if schools is None:
-        return true()
-    return (Qualification.teacher_id == ctx.user.id) | Qualification.school_id.in_(schools or {-1})
 
 
 def _deciding_observation(session: Session, ctx: AccessContext, person: User, observation_id: int,
@@ -123,7 +75,7 @@ def assess(session: Session, ctx: AccessContext, data: AssessIn) -> Qualificatio
     if person is None or person.school_id is None or person.role not in STAFF_ROLES:
         raise APIError(422, "not_school_staff", f"User {data.teacher_id} is not a teacher at a school.")
     level = level_for(person)
-    if not may_assess(session, ctx, person, level):
+    if not can_assess_qualification(session, ctx, person, level):
         who = {"school": "their school", "zone": "the zone centre (a researcher of the zone)",
                "county": "the county office (administrators)"}[level.value]
         raise forbidden(f"This {level.value}-level qualification is assessed by {who}.")
@@ -145,7 +97,7 @@ def draw_rechecks(session: Session, ctx: AccessContext, school_id: int | None, c
     if school_id is not None:
         if session.get(School, school_id) is None:
             raise APIError(422, "unknown_school", f"School {school_id} does not exist.")
-        if not may_recheck(session, ctx, school_id):
+        if not can_recheck_qualifications(session, ctx, school_id):
             raise forbidden("You may not re-check this school's qualifications.")
     elif not (ctx.is_admin or ctx.user.role == UserRole.researcher):
         raise forbidden("Say which school (school_id) to re-check.")
@@ -154,7 +106,8 @@ def draw_rechecks(session: Session, ctx: AccessContext, school_id: int | None, c
                                         Qualification.id.not_in(open_checks))
     if school_id is not None:
         query = query.where(Qualification.school_id == school_id)
-    pool = [q for q in session.scalars(query.order_by(Qualification.id)) if may_recheck(session, ctx, q.school_id)]
+    pool = [q for q in session.scalars(query.order_by(Qualification.id))
+            if can_recheck_qualifications(session, ctx, q.school_id)]
     if not pool:
         raise APIError(409, "nothing_to_recheck", "No standing qualification without an open re-check is in scope.")
     seed = new_seed()
@@ -170,7 +123,7 @@ def record_check(session: Session, ctx: AccessContext, check: QualificationCheck
     assert qualification is not None
     if check.passed is not None:
         raise APIError(409, "already_checked", "This re-check has a result already.")
-    if not may_recheck(session, ctx, qualification.school_id):
+    if not can_recheck_qualifications(session, ctx, qualification.school_id):
         raise forbidden("You may not re-check this school's qualifications.")
     obs = _deciding_observation(session, ctx, qualification.teacher, data.observation_id,
                                 after=qualification.assessed_at)
@@ -188,7 +141,7 @@ def get_check(session: Session, ctx: AccessContext, check_id: int) -> Qualificat
     if check is None:
         raise not_found("re-check")
     visible = session.scalar(select(Qualification).where(
-        Qualification.id == check.qualification_id, visible_clause(session, ctx)))
+        Qualification.id == check.qualification_id, qualifications_clause(session, ctx)))
     if visible is None:
         raise not_found("re-check")
     return check

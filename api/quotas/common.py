@@ -1,14 +1,10 @@
-"""Semester windows and contact schools, shared by the workflow domains."""
+"""Semester windows, shared by the workflow domains."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from api.errors import APIError
-from models import Assignment, School
 from tingke.semesters import current_semester, semester_bounds
 from tingke.timezone import day_window
 
@@ -31,14 +27,3 @@ def semester_dates(semester: str) -> tuple[date, date]:
 def semester_window(semester: str) -> tuple[datetime, datetime]:
     """The semester as an aware interval [start, end] in the district's time zone."""
     return day_window(*semester_dates(semester))
-
-
-def contact_school_ids(session: Session, researcher_id: int, semester: str) -> set[int]:
-    """蹲点联系学校 of a researcher in a semester: assigned schools and every school of assigned zones."""
-    rows = session.execute(select(Assignment.school_id, Assignment.zone_id).where(
-        Assignment.researcher_id == researcher_id, Assignment.semester == semester)).all()
-    schools = {s for s, _ in rows if s is not None}
-    zones = {z for _, z in rows if z is not None}
-    if zones:
-        schools |= set(session.scalars(select(School.id).where(School.zone_id.in_(zones))))
-    return schools

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from api.access import can_edit_quota_rules, can_see_quota_of, quota_school_ids
 from api.deps import DB, Access
 from api.errors import APIError, forbidden, not_found
 from api.quotas import service
-from api.quotas.access import can_edit_rules, can_see_person, quota_school_ids
 from api.quotas.common import SEMESTER_PATTERN, semester_dates, semester_or_current
 from api.quotas.schemas import (
     GroupOut,
@@ -70,7 +70,7 @@ def quotas(session: DB, ctx: Access, semester: Semester = None,
 def person_quota(user_id: PathId, session: DB, ctx: Access, semester: Semester = None) -> PersonOut:
     term = semester_or_current(semester)
     person = session.get(User, user_id)
-    if person is None or not can_see_person(session, ctx, person, term):
+    if person is None or not can_see_quota_of(session, ctx, person, term):
         raise not_found("person")
     found = service.people_progress(session, [person], term)
     if not found:
@@ -115,7 +115,7 @@ def _check_rule(session: DB, audience: str, metric: str, zone_id: int | None, se
 
 @router.post("/quota-rules", response_model=RuleOut, status_code=201)
 def create_rule(data: RuleIn, session: DB, ctx: Access) -> QuotaRule:
-    if not can_edit_rules(ctx):
+    if not can_edit_quota_rules(ctx):
         raise forbidden("Only the district office (administrators) sets quota rules.")
     _check_rule(session, data.audience, data.metric, data.zone_id, data.semester)
     if data.metric == "drop_in_share" and data.target > 1:
@@ -135,7 +135,7 @@ def create_rule(data: RuleIn, session: DB, ctx: Access) -> QuotaRule:
 
 @router.patch("/quota-rules/{rule_id}", response_model=RuleOut)
 def update_rule(rule_id: PathId, data: RulePatch, session: DB, ctx: Access) -> QuotaRule:
-    if not can_edit_rules(ctx):
+    if not can_edit_quota_rules(ctx):
         raise forbidden("Only the district office (administrators) sets quota rules.")
     rule = session.get(QuotaRule, rule_id)
     if rule is None:
@@ -155,7 +155,7 @@ def update_rule(rule_id: PathId, data: RulePatch, session: DB, ctx: Access) -> Q
 
 @router.delete("/quota-rules/{rule_id}", status_code=204)
 def delete_rule(rule_id: PathId, session: DB, ctx: Access) -> Response:
-    if not can_edit_rules(ctx):
+    if not can_edit_quota_rules(ctx):
         raise forbidden("Only the district office (administrators) sets quota rules.")
     rule = session.get(QuotaRule, rule_id)
     if rule is None:

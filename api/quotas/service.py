@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from api.quotas.common import contact_school_ids, semester_dates, semester_window
+from api.access import contact_school_ids
+from api.quotas.common import semester_dates, semester_window
 from models import (
     Activity,
     ActivityAttendee,

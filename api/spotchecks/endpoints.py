@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
+from api.access import spotchecks_clause
 from api.deps import DB, Access
 from api.pagination import Page, Paging
 from api.spotchecks import service
@@ -23,7 +24,7 @@ def draw(data: DrawIn, session: DB, ctx: Access) -> DrawOut:
 
 @router.get("/spotchecks", response_model=Page[DrawOut])
 def list_draws(session: DB, ctx: Access, paging: Paging) -> Page[DrawOut]:
-    query = select(SpotCheckDraw).where(service.visible_clause(session, ctx))
+    query = select(SpotCheckDraw).where(spotchecks_clause(ctx))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(SpotCheckDraw.id.desc()).limit(paging.limit).offset(paging.offset))
     return Page(items=[service.to_out(r) for r in rows], total=total, **paging.model_dump())

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext
+from api.access import AccessContext, can_draw_spotchecks, drawable_school_ids, spotchecks_clause
 from api.errors import APIError, forbidden, not_found
 from api.spotchecks import draw
 from api.spotchecks.schemas import DrawIn, DrawOut, PersonRef, VerifyOut
@@ -24,17 +24,6 @@ from tingke.timezone import today as local_today
 
 MAX_AHEAD_DAYS = 60
 METHOD = "sha256(seed + ':' + sorted eligible ids joined by ',')[:8] mod n"
-
-
-def can_draw(ctx: AccessContext) -> bool:
-    """The research office draws: researchers and administrators."""
-    return ctx.is_admin or ctx.user.role == UserRole.researcher
-
-
-def drawable_school_ids(session: Session, ctx: AccessContext) -> set[int]:
-    if ctx.is_admin:
-        return set(session.scalars(select(School.id)))
-    return set(ctx.research_school_ids)
 
 
 def _scope(session: Session, ctx: AccessContext, data: DrawIn) -> set[int]:
@@ -87,7 +76,7 @@ def _notify(session: Session, drawn: SpotCheckDraw, teacher: User, lesson: Lesso
 
 
 def run_draw(session: Session, ctx: AccessContext, data: DrawIn) -> SpotCheckDraw:
-    if not can_draw(ctx):
+    if not can_draw_spotchecks(ctx):
         raise forbidden("Only the research office (researchers, administrators) draws spot-check lessons.")
     settings = get_settings()
     today = local_today()
@@ -132,19 +121,8 @@ def verify(row: SpotCheckDraw) -> VerifyOut:
                      recomputed_chosen_id=recomputed, method=METHOD)
 
 
-def visible_clause(session: Session, ctx: AccessContext) -> ColumnElement[bool]:
-    """Admins all; researchers theirs and those at their schools; others those at their school or of them."""
-    if ctx.is_admin:
-        return true()
-    schools = set(ctx.research_school_ids) if ctx.user.role == UserRole.researcher else (
-        {ctx.user.school_id} if ctx.user.role == UserRole.school_admin and ctx.user.school_id else set())
-    at_schools = select(User.id).where(User.school_id.in_(schools or {-1}))
-    return or_(SpotCheckDraw.drawn_by_id == ctx.user.id, SpotCheckDraw.chosen_id == ctx.user.id,
-               SpotCheckDraw.chosen_id.in_(at_schools))
-
-
 def get_visible(session: Session, ctx: AccessContext, draw_id: int) -> SpotCheckDraw:
-    row = session.scalar(select(SpotCheckDraw).where(SpotCheckDraw.id == draw_id, visible_clause(session, ctx)))
+    row = session.scalar(select(SpotCheckDraw).where(SpotCheckDraw.id == draw_id, spotchecks_clause(ctx)))
     if row is None:
         raise not_found("spot-check draw")
     return row

@@ -92,7 +92,8 @@ def test_people_rules_for_district_and_school_admins(client, login, demo):
     teacher3 = sign_in(client, "teacher3")
     assert client.post(f"/api/users/{demo['teacher3']}/deactivate", headers=admin).json()["is_active"] is False
     assert client.get("/api/auth/me", headers=teacher3).status_code == 401
-    assert client.post("/api/auth/token", data={"username": "teacher3", "password": "tingke-demo"}).status_code == 401
+    refused = client.post("/api/auth/token", data={"username": "teacher3", "password": "tingke-demo"})
+    assert _err(refused) == (403, "account_deactivated")  # said only to someone who knows the password
     client.post(f"/api/users/{demo['teacher3']}/reactivate", headers=admin)
     assert sign_in(client, "teacher3")
     assert _err(client.post(f"/api/users/{demo['admin']}/deactivate", headers=admin)) == (409, "cannot_deactivate_self")

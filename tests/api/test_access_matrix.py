@@ -69,6 +69,24 @@ MANAGE = {  # PATCH /api/lessons/{id}
 }
 
 
+# 同课异构 groups, each made by its lesson's teacher around lessons A, P, R, X, Y (api.access.can_view_group,
+# can_manage_group, can_host_on_group): a group is seen as the lesson it was made around, and also by whoever
+# manages it (researcher2 is assigned to the demo zone as a whole, so the private P group too).
+GROUP_VIEW = {user: {**row} for user, row in VIEW.items()} | {"researcher2": dict(A=200, P=200, R=200, X=200, Y=404)}
+GROUP_POLL = {  # POST /api/polls on the group: its managers and the hosts of the lesson it was made around
+    "admin":       dict(A=201, P=201, R=201, X=201, Y=201),
+    "teacher1":    dict(A=201, P=201, R=403, X=403, Y=404),
+    "teacher4":    dict(A=403, P=404, R=403, X=403, Y=404),
+    "teacher2":    dict(A=403, P=404, R=201, X=403, Y=404),
+    "head1":       dict(A=201, P=201, R=403, X=403, Y=404),
+    "researcher1": dict(A=403, P=404, R=201, X=403, Y=404),  # sees A: 数学 in its zone (seed 004)
+    "researcher2": dict(A=201, P=201, R=201, X=403, Y=404),
+    "teacher5":    dict(A=404, P=404, R=404, X=201, Y=201),
+    "outsider_r":  dict(A=404, P=404, R=404, X=403, Y=404),
+}
+OWNERS = {"A": "teacher1", "P": "teacher1", "R": "teacher2", "X": "teacher5", "Y": "teacher5"}
+
+
 @pytest.fixture
 def world(client: TestClient, db_url: str, demo: dict[str, int]) -> dict[str, int]:
     """The demo community plus another community in another zone; returns lesson key → id."""
@@ -164,6 +182,29 @@ def test_admin_only_endpoints(client, world):
     assert client.get("/api/users", headers=sign_in(client, "head1")).status_code == 200
 
 
+def test_board_text_is_shown_to_exactly_those_who_see_the_transcript(client, world, db_url):
+    """The board and slide text (板书/课件) follows the lesson's view rule, as the transcript does."""
+    from models import BoardTextLine, TranscriptSegment
+
+    with session_scope(db_url) as s:
+        for key in LESSONS:
+            s.add(BoardTextLine(lesson_id=world[key], idx=0, start=4.0, end=30.0, text=f"板书{key}", score=0.99,
+                                box=[0.1, 0.1, 0.5, 0.2]))
+            s.add(TranscriptSegment(lesson_id=world[key], idx=0, start=1.0, end=3.0, text=f"实录{key}"))
+
+    def statuses(headers: dict[str, str], lid: int) -> int:
+        """The board text's status, checked to be the transcript's; its lines when it may be read."""
+        reply = client.get(f"/api/lessons/{lid}/board-text", headers=headers)
+        assert reply.status_code == client.get(f"/api/lessons/{lid}/transcript", headers=headers).status_code
+        if reply.status_code == 200:
+            key = next(k for k, v in world.items() if v == lid)
+            assert [x["text"] for x in reply.json()["lines"]] == [f"板书{key}"]
+        return reply.status_code
+
+    assert _table(client, world, statuses) == VIEW
+    assert client.get(f"/api/lessons/{world['A']}/board-text").status_code == 401
+
+
 def _chinese_lesson(db_url: str, demo: dict[str, int]) -> int:
     """A public 语文 示范课 of teacher1 at the lead school (researcher1 is 数学)."""
     with session_scope(db_url) as s:
@@ -210,3 +251,18 @@ def test_lesson_page_says_why_a_researcher_may_not_score(client, world, db_url, 
     assert 'id="observe-why"' in page.text and "不是您负责的学科" in page.text
     assert client.get(f"/lessons/{chinese_id}/observe").status_code == 403
     assert 'id="observe-link"' in client.get("/lessons/1").text
+
+
+def test_group_matrix(client, world):
+    groups = {}
+    for key, owner in OWNERS.items():
+        made = client.post("/api/lesson-groups", headers=sign_in(client, owner), json={
+            "topic": f"组-{key}", "subject": "数学", "grade": "七年级", "lesson_ids": [world[key]]})
+        assert made.status_code == 201, made.text
+        groups[key] = made.json()["id"]
+    got = _table(client, groups, lambda h, gid: client.get(f"/api/lesson-groups/{gid}", headers=h).status_code)
+    assert got == GROUP_VIEW
+    question = [{"kind": "rating", "prompt": "总体评分"}]
+    got = _table(client, groups, lambda h, gid: client.post(
+        "/api/polls", headers=h, json={"title": "组问卷", "group_id": gid, "questions": question}).status_code)
+    assert got == GROUP_POLL

@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 from pypinyin import Style, lazy_pinyin
 
+from tests.support.synth_board import Scene, deck, render_video, scene_from_json
+
 GENERATOR_VERSION = 3
 SAMPLE_RATE = 16000
 SENTENCE_GAP = 0.45  # seconds between sentences of one turn
@@ -113,6 +115,7 @@ class SynthLesson:
     duration: float
     turns: list[Turn]
     slide_changes: list[float]
+    scenes: list[Scene] = field(default_factory=list)  # slides and board with text (``scenes=``), else none
 
     @property
     def speech_turns(self) -> list[Turn]:
@@ -282,6 +285,7 @@ def make_lesson(
     fps: int = 15,
     seed: int = 7,
     cache_dir: Path | None = None,
+    scenes: list[Scene] | str | None = None,
 ) -> SynthLesson:
     """Generate (or reuse from the cache) a synthetic lesson and its ground truth.
 
@@ -289,11 +293,15 @@ def make_lesson(
     ``pause``: range of the seeded random pause between turns, seconds.
     ``noise``: RMS of pink noise added to every output (0 = none), e.g. 0.01.
     ``bleed``: how much of the other role leaks into each per-role track (0.1 ≈ -20 dB crosstalk).
+    ``scenes``: slides and a board with text at known times (``synth_board.Scene``), or ``"deck"`` for a
+    different one every ``slide_seconds``; instead of the plain coloured cards.
     """
     script = list(script or DEFAULT_SCRIPT)
     params = dict(version=GENERATOR_VERSION, script=script, minutes=minutes, pause=list(pause), noise=noise,
                   bleed=bleed, video=video, tracks=tracks, slide_seconds=slide_seconds, size=size, fps=fps,
                   seed=seed, speakers={k: asdict(v) for k, v in SPEAKERS.items()})
+    if scenes is not None:  # only then: the other lessons keep their cache keys
+        params["scenes"] = scenes if isinstance(scenes, str) else [s.to_json() for s in scenes]
     key = hashlib.sha256(json.dumps(params, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:20]
     root = cache_dir or cache_root()
     folder = root / key
@@ -330,12 +338,21 @@ def _generate(work: Path, script: list[ScriptItem], params: dict) -> None:
             write_wav(work / f"{role}.wav", track)
             track_files[role] = f"{role}.wav"
     video_name = None
-    if params["video"]:
+    scenes: list[Scene] = []
+    if params.get("scenes") == "deck":
+        scenes = deck(duration, params["slide_seconds"])
+    elif params.get("scenes") is not None:
+        scenes = [scene_from_json(s) for s in params["scenes"]]
+    if params["video"] and params.get("scenes") is not None:
+        video_name = render_video(work, scenes, work / "lesson.wav", duration, params["size"], params["fps"]).name
+    elif params["video"]:
         video_name = _render_video(work, work / "lesson.wav", duration, params["slide_seconds"],
                                    params["size"], params["fps"]).name
     slides = [round(t, 3) for t in np.arange(params["slide_seconds"], duration, params["slide_seconds"])]
+    if params.get("scenes") is not None:
+        slides = [s.start for s in scenes if s.start > 0]
     truth = dict(duration=duration, video=video_name, tracks=track_files, slide_changes=slides,
-                 turns=[asdict(t) for t in turns], params=params)
+                 turns=[asdict(t) for t in turns], params=params, scenes=[s.to_json() for s in scenes])
     (work / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
 
 
@@ -350,6 +367,7 @@ def load_lesson(folder: Path) -> SynthLesson:
         duration=truth["duration"],
         turns=turns,
         slide_changes=truth["slide_changes"],
+        scenes=[scene_from_json(s) for s in truth.get("scenes", [])],
     )
 
 

@@ -33,8 +33,8 @@ def test_every_used_key_exists_in_both_languages() -> None:
               [f"agreement.{x}" for x in ("reliable", "tentative", "low", "insufficient")] + \
               [f"lesson.why_not_observe.{x}" for x in ("own_lesson", "not_visible", "not_in_community",
                                                        "researcher_other_subject", "researcher_outside_zone")] + \
-              [f"job.stage.{x}" for x in ("ingest", "compose", "transcode", "storyboard", "audio", "transcribe",
-                                          "analyse", "store", "index")]
+              [f"job.stage.{x}" for x in ("ingest", "compose", "transcode", "storyboard", "board_text", "audio",
+                                          "transcribe", "analyse", "store", "index")]
     keys = {**used_keys(), **{k: "(enum)" for k in dynamic}}
     assert len(keys) > 150
     missing = {k: where for k, where in keys.items() if k not in table["zh"] or not table["zh"][k]}

@@ -20,6 +20,9 @@ from workers.media.files import new_dir, write_json
 
 THUMB_WIDTH = 320
 THUMB_HEIGHT = 180
+LIBRARY_THUMB = "thumb.jpg"  # the library's picture of the lesson: small enough for a list on a weak link
+LIBRARY_THUMB_SIZE = (160, 90)
+LIBRARY_THUMB_QUALITY = 70
 SAMPLE_FPS = 1.0
 MIN_GAP_SECONDS = 3.0
 
@@ -49,8 +52,21 @@ def frames(source: Path, input_options: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
 
+def library_thumbnail(keyframes: list[KeyFrame], folder: Path, at: float) -> None:
+    """``thumb.jpg``: the key frame showing at ``at`` seconds, shrunk for the library's list."""
+    shown = [k for k in keyframes if k.t <= at] or keyframes[:1]
+    if not shown:
+        return
+    frame = cv2.imread(str(folder / shown[-1].file))
+    if frame is None:
+        return
+    small = cv2.resize(frame, LIBRARY_THUMB_SIZE, interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(folder / LIBRARY_THUMB), small, [cv2.IMWRITE_JPEG_QUALITY, LIBRARY_THUMB_QUALITY])
+
+
 def build_storyboard(source: Path, out_dir: Path, input_options: list[str] | None = None) -> list[KeyFrame]:
-    """Write out_dir/kf_NNNNN.jpg + storyboard.json (swapped in atomically); returns the key frames."""
+    """Write out_dir/kf_NNNNN.jpg, thumb.jpg + storyboard.json (swapped in atomically); returns the key
+    frames."""
     threshold = get_settings().storyboard_threshold
     size = THUMB_WIDTH * THUMB_HEIGHT * 3
     keyframes: list[KeyFrame] = []
@@ -74,5 +90,6 @@ def build_storyboard(source: Path, out_dir: Path, input_options: list[str] | Non
                 keyframes.append(KeyFrame(round(t, 2), name, round(change, 4)))
                 reference = signature
         proc.wait()
+        library_thumbnail(keyframes, tmp, at=min(30.0, index / SAMPLE_FPS * 0.1))  # as the poster: a tenth in
         write_json(tmp / "storyboard.json", [asdict(k) for k in keyframes])
     return keyframes

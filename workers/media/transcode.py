@@ -1,9 +1,15 @@
-"""Stage 2: the HLS ladder (up to 720p, ~360p at 400 kbit/s, audio-only at 48 kbit/s), the master
-playlist, a download file, a poster and the 16 kHz WAV for transcription.
+"""Stage 2: the HLS ladder (up to 720p, ~360p at 400 kbit/s, audio-only under 48 kbit/s at its peak), the
+master playlist (with the WebVTT subtitle rendition, see workers/media/subtitles.py), the downloads, a
+poster and the 16 kHz WAV for transcription.
 
 One ffmpeg run decodes the source once and encodes every rendition (split/asplit filters), which
 matters on a 2-core machine. The native AAC encoder has no HE-AAC profile, so the audio-only
-rendition is AAC-LC, mono, 48 kbit/s.
+rendition is AAC-LC, mono, 24 kHz, 32 kbit/s with the encoder's "fast" coder: its bit rate follows the
+target closely, where the default coder spends ~1.5x the target on speech next to digital silence. The
+rendition exists for a 100 kbit/s link, so its *peak* segment rate (what HLS BANDWIDTH means and what the
+link must carry) is measured and, should a lesson still exceed ``AUDIO_PEAK_LIMIT_BPS``, the rendition is
+encoded again at a rate scaled down to fit. Its 2-s segments (the video's are 6 s) let a browser's own HLS
+player start after ~3 segments, ~24 KB: under 2 s at 100 kbit/s.
 """
 
 from __future__ import annotations
@@ -20,8 +26,13 @@ from tingke.media_probe import MediaInfo, input_args
 from tingke.settings import get_settings
 from workers.media.files import new_dir, new_file
 from workers.media.run import run_ffmpeg
+from workers.media.subtitles import SUBTITLE_GROUP, subtitle_media_tag
 
-AUDIO_ONLY_KBPS = 48
+AUDIO_ONLY_KBPS = 32
+AUDIO_ONLY_SAMPLE_RATE = 24000
+AUDIO_PEAK_LIMIT_BPS = 46_000  # the rendition must stay under 48 kbit/s per segment, transport stream included
+AUDIO_SEGMENT_SECONDS = 2
+AUDIO_RETRIES = 3
 KEYFRAME_SECONDS = 2
 # ffprobe's H.264 profile name -> profile_idc and constraint byte of an RFC 6381 "avc1" codec string
 H264_PROFILES = {"Constrained Baseline": "42E0", "Baseline": "4200", "Main": "4D40", "High": "6400"}
@@ -107,7 +118,8 @@ def encode_ladder(source: Path, info: MediaInfo, hls_dir: Path,
                 "c:a": "aac", "b:a": f"{r.audio_kbps}k",
             }
             if r.height is None:
-                outputs.append(ffmpeg.output(audio_split[i], str(tmp / r.name / "index.m3u8"), ac=1, **common))
+                outputs.append(ffmpeg.output(audio_split[i], str(tmp / r.name / "index.m3u8"),
+                                             **_audio_only_options(common, r.audio_kbps)))
                 continue
             if r.copy_codec:
                 outputs.append(ffmpeg.output(src.video, audio_split[i], str(tmp / r.name / "index.m3u8"), ac=2,
@@ -126,8 +138,31 @@ def encode_ladder(source: Path, info: MediaInfo, hls_dir: Path,
         run_ffmpeg(args, info.duration, progress)
         for r in ladder:
             r.peak_bps, r.average_bps = measure_bitrate(tmp / r.name / "index.m3u8")
+        audio = ladder[-1]
+        for _ in range(AUDIO_RETRIES):
+            if audio.peak_bps < AUDIO_PEAK_LIMIT_BPS:
+                break
+            audio.audio_kbps = max(8, int(audio.audio_kbps * AUDIO_PEAK_LIMIT_BPS / audio.peak_bps * 0.9))
+            _encode_audio_only(source, info, tmp / audio.name, audio.audio_kbps, seg)
+            audio.peak_bps, audio.average_bps = measure_bitrate(tmp / audio.name / "index.m3u8")
         (tmp / "master.m3u8").write_text(master_playlist(ladder))
     return ladder
+
+
+def _audio_only_options(common: dict[str, Any], kbps: int) -> dict[str, Any]:
+    return {**common, "b:a": f"{kbps}k", "ac": 1, "ar": AUDIO_ONLY_SAMPLE_RATE, "aac_coder": "fast",
+            "hls_time": AUDIO_SEGMENT_SECONDS}
+
+
+def _encode_audio_only(source: Path, info: MediaInfo, folder: Path, kbps: int, seg: float) -> None:
+    """The audio-only rendition again, alone, at ``kbps`` (its folder emptied first)."""
+    for old in folder.iterdir():
+        old.unlink()
+    common = {"f": "hls", "hls_playlist_type": "vod", "hls_flags": "independent_segments",
+              "hls_segment_filename": str(folder / "seg%05d.ts"), "c:a": "aac", "hls_time": seg}
+    args = (ffmpeg.input(str(source), **input_args(source)).audio
+            .output(str(folder / "index.m3u8"), **_audio_only_options(common, kbps)).get_args())
+    run_ffmpeg(args, info.duration)
 
 
 def playlist_segments(playlist: Path) -> list[tuple[float, Path]]:
@@ -153,23 +188,40 @@ def measure_bitrate(playlist: Path) -> tuple[int, int]:
 
 
 def master_playlist(ladder: list[Rendition]) -> str:
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for r in ladder:
+    """Variants from the lightest picture up (players start with the first one listed, and a weak link
+    must not start with 720p), the audio-only variant last, each with the subtitle rendition."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS", subtitle_media_tag()]
+    videos = sorted((r for r in ladder if r.height), key=lambda r: r.peak_bps)
+    for r in [*videos, *(r for r in ladder if not r.height)]:
         attrs = [f"BANDWIDTH={r.peak_bps}", f"AVERAGE-BANDWIDTH={r.average_bps}", f'CODECS="{r.codecs}"']
         if r.height and r.width:
             attrs.append(f"RESOLUTION={r.width}x{r.height}")
+        attrs.append(f'SUBTITLES="{SUBTITLE_GROUP}"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attrs), f"{r.name}/index.m3u8"]
     return "\n".join(lines) + "\n"
 
 
-def make_download(hls_dir: Path, ladder: list[Rendition], target: Path) -> None:
-    """An MP4 of the best rendition for offline use: a remux, no re-encode."""
+def make_download(hls_dir: Path, ladder: list[Rendition], target: Path, subtitles: Path | None = None) -> None:
+    """An MP4 of the best rendition for offline use (a remux, no re-encode), with the subtitles as a
+    mov_text track when there are any."""
     best = ladder[0]
     with new_file(target) as tmp:
-        args = ["-i", str(hls_dir / best.name / "index.m3u8"), "-c", "copy", "-movflags", "+faststart"]
+        args = ["-i", str(hls_dir / best.name / "index.m3u8")]
+        cues = subtitles is not None and subtitles.is_file() and "-->" in subtitles.read_text(encoding="utf-8")
+        if cues and subtitles is not None:
+            args += ["-i", str(subtitles), "-map", "0:v?", "-map", "0:a?", "-map", "1:s", "-c:s", "mov_text",
+                     "-metadata:s:s:0", "language=chi", "-metadata:s:s:0", "handler_name=中文字幕"]
+        args += ["-c:v", "copy", "-c:a", "copy", "-movflags", "+faststart"]
         if best.height is None:
             args += ["-vn"]
         run_ffmpeg([*args, str(tmp)], 0, what="package")
+
+
+def make_audio_download(hls_dir: Path, target: Path) -> None:
+    """The audio-only rendition as one .m4a (a remux): what a weak link can take home."""
+    with new_file(target) as tmp:
+        run_ffmpeg(["-i", str(hls_dir / "a" / "index.m3u8"), "-vn", "-c:a", "copy", "-movflags", "+faststart",
+                    str(tmp)], 0, what="package")
 
 
 def make_poster(source: Path, info: MediaInfo, target: Path) -> bool:

@@ -1,6 +1,12 @@
 // Shared helpers for every page script: translations, API calls with the CSRF header, time format.
+import { noteLink } from "/static/js/link.js";
+
 const lang = document.body.dataset.lang || "zh";
-const table = await fetch(`/i18n/${lang}.json`).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+// The page carries the translations its scripts use (api/pages/rendering.py); a page without them fetches the
+// scripts' table (versioned: kept until it changes).
+const embedded = document.getElementById("i18n-table");
+const table = embedded ? JSON.parse(embedded.textContent)
+  : await fetch(document.body.dataset.i18n || `/i18n/${lang}.json`).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
 
 /** Translate a key of web/i18n/messages.tsv; {name} placeholders are filled from `values`. */
 export function t(key, values = {}) {
@@ -37,6 +43,16 @@ export function errorText(err, labels = {}) {
   return key in table ? t(key, detail) : (err?.message || String(err));
 }
 
+let wholeTable = null;
+/** The whole table of the scripts (with the API's error texts, which pages do not embed), merged in once. */
+function loadWholeTable() {
+  if (!embedded) return Promise.resolve();
+  wholeTable ??= fetch(document.body.dataset.i18n || `/i18n/${lang}.json`).then((r) => (r.ok ? r.json() : {}))
+    .then((all) => { for (const [key, text] of Object.entries(all)) table[key] ??= text; })
+    .catch(() => { wholeTable = null; });
+  return wholeTable;
+}
+
 /** The ApiError of a refused reply, from the error object of its JSON body (`data`, null when not JSON). */
 function replyError(reply, data) {
   const err = data?.error || {};
@@ -52,7 +68,11 @@ export async function request(url, options) {
   } catch (err) {
     throw new ApiError(0, "network", err?.message || "network error");
   }
-  if (!reply.ok) throw replyError(reply, await reply.json().catch(() => null));
+  if (!reply.ok) {
+    const data = await reply.json().catch(() => null);
+    await loadWholeTable();  // errorText() can then say it in the page's language
+    throw replyError(reply, data);
+  }
   return reply;
 }
 
@@ -104,3 +124,7 @@ export function pageData(id) {
   const node = document.getElementById(id);
   return node ? JSON.parse(node.textContent) : null;
 }
+
+// Every page measures the link it was loaded over: the player then starts in the right mode at once.
+if (document.readyState === "complete") noteLink();
+else addEventListener("load", () => setTimeout(noteLink, 0), { once: true });

@@ -53,13 +53,15 @@ const row = (cells, header = false) => {
 };
 table.tHead.replaceChildren(row([t("report.dimension"), ...data.lessons.map((l) => l.teacher_name)], true));
 const byCode = reports.map((r) => Object.fromEntries(r.dimensions.map((d) => [d.code, d])));
+// A lesson's means are shown only when its report shows them to this reader (enough observations).
+const mean = (r, v, d) => (r.observers && !r.aggregates_shown ? t("report.too_few.short", { n: r.aggregates_min_observations }) : fmt(v, d));
 table.tBodies[0].replaceChildren(
-  ...dims.map((d) => row([lang === "en" ? d.name_en : d.name_zh, ...byCode.map((m) => fmt(m[d.code]?.mean))])),
-  row([t("report.total"), ...reports.map((r) => fmt(r.weighted_total_mean, 1))]),
+  ...dims.map((d) => row([lang === "en" ? d.name_en : d.name_zh, ...byCode.map((m, i) => mean(reports[i], m[d.code]?.mean))])),
+  row([t("report.total"), ...reports.map((r) => mean(r, r.weighted_total_mean, 1))]),
   row([t("report.observers"), ...reports.map((r) => String(r.observers))]),
 );
 reports.forEach((r, i) => {
-  cols[i].querySelector(".total").textContent = `${t("report.total")}: ${fmt(r.weighted_total_mean, 1)} · ${t("report.observers")}: ${r.observers}`;
+  cols[i].querySelector(".total").textContent = `${t("report.total")}: ${mean(r, r.weighted_total_mean, 1)} · ${t("report.observers")}: ${r.observers}`;
 });
 radar(document.getElementById("compare-radar"), dims,
       data.lessons.map((l, i) => ({ name: l.teacher_name, scores: Object.fromEntries(dims.map((d) => [d.code, byCode[i][d.code]?.mean])) })), lang);

@@ -44,7 +44,7 @@ function qualityMenu(hls, g) {
 
 async function play(g) {
   say(g.hls_ended ? "replay" : "live");
-  const { default: Hls } = await import("/static/vendor/hls/hls.mjs");
+  const { default: Hls } = await import("/static/vendor/hls/hls.light.min.mjs");
   if (Hls.isSupported()) {
     const hls = new Hls({ liveSyncDurationCount: 3, enableWorker: true });
     window.liveHls = hls; // tests check that hls.js is really the player

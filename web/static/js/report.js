@@ -30,6 +30,8 @@ function timeButton(seconds) {
   return b;
 }
 
+// The API decides what this reader sees (api/reports/lesson.py): rows of the observations they may read, and
+// aggregates only over enough observations; "aggregates_shown: false" is said as "too few to show".
 function renderScores(report) {
   if (!report.observers) {
     $("no-observations").classList.remove("hidden");
@@ -37,30 +39,43 @@ function renderScores(report) {
     return;
   }
   const dims = report.dimensions;
-  const head = el("tr", {}, el("th", { textContent: t("report.observer") }),
-    ...dims.map((d) => el("th", { className: "num", textContent: dimName(d) })), el("th", { className: "num", textContent: t("report.total") }));
+  const shown = report.aggregates_shown;
+  const tooFew = t("report.too_few.short", { n: report.aggregates_min_observations });
+  const head = el("tr", {}, el("th", { scope: "col", className: "name", textContent: t("report.observer") }),
+    ...dims.map((d) => el("th", { scope: "col", className: "num dim", textContent: dimName(d) })),
+    el("th", { scope: "col", className: "num", textContent: t("report.total") }));
   $("report-table").tHead.replaceChildren(head);
   $("report-table").tBodies[0].replaceChildren(...report.rows.map((row) => el("tr", {},
-    el("th", { scope: "row", textContent: row.observer_name + (row.drop_in ? ` (${t("obs.drop_in")})` : "") }),
+    el("th", { scope: "row", className: "name", textContent: row.observer_name + (row.drop_in ? ` (${t("obs.drop_in")})` : "") }),
     ...dims.map((d) => el("td", { className: "num", textContent: fmt(row.scores[d.code]) })),
     el("td", { className: "num", textContent: fmt(row.total, 1) }))));
-  $("report-table").tFoot.replaceChildren(el("tr", {}, el("th", { textContent: t("report.mean") }),
-    ...dims.map((d) => el("td", { className: "num", textContent: fmt(d.mean) })),
-    el("td", { className: "num", textContent: fmt(report.weighted_total_mean, 1) })));
+  $("report-table").tFoot.replaceChildren(shown
+    ? el("tr", {}, el("th", { scope: "row", className: "name", textContent: t("report.mean") }),
+      ...dims.map((d) => el("td", { className: "num", textContent: fmt(d.mean) })),
+      el("td", { className: "num", textContent: fmt(report.weighted_total_mean, 1) }))
+    : el("tr", {}, el("th", { scope: "row", className: "name", textContent: t("report.mean") }),
+      el("td", { className: "too-few", colSpan: dims.length + 1, textContent: tooFew })));
+  const hiddenRows = report.observers - report.rows.length;
+  $("rows-hidden").textContent = hiddenRows > 0 ? t("report.rows_hidden", { n: hiddenRows }) : "";
 
   $("spread-table").tHead.replaceChildren(el("tr", {}, ...[t("report.dimension"), t("report.std"), t("report.range")]
-    .map((x, i) => el("th", { className: i ? "num" : "", textContent: x }))));
-  $("spread-table").tBodies[0].replaceChildren(...dims.map((d) => el("tr", {}, el("th", { scope: "row", textContent: dimName(d) }),
+    .map((x, i) => el("th", { scope: "col", className: i ? "num" : "name", textContent: x }))));
+  $("spread-table").tBodies[0].replaceChildren(...(shown ? dims.map((d) => el("tr", {},
+    el("th", { scope: "row", className: "name", textContent: dimName(d) }),
     el("td", { className: "num", textContent: fmt(d.std) }),
-    el("td", { className: "num", textContent: d.min == null ? "—" : `${fmt(d.min)}–${fmt(d.max)}` }))));
+    el("td", { className: "num", textContent: d.min == null ? "—" : `${fmt(d.min)}–${fmt(d.max)}` })))
+    : [el("tr", {}, el("td", { className: "too-few", colSpan: 3, textContent: tooFew }))]));
 
   const agreement = report.agreement;
-  $("agreement-value").textContent = agreement ? `α = ${fmt(agreement.value, 3)}` : t("report.agreement.one");
+  $("agreement-value").textContent = !shown ? t("report.too_few", { n: report.aggregates_min_observations })
+    : agreement ? `α = ${fmt(agreement.value, 3)}` : t("report.agreement.one");
   $("agreement-reading").textContent = agreement ? t(`agreement.${agreement.reading}`) : "";
-  radar($("radar"), dims, [
-    ...report.rows.map((row) => ({ name: row.observer_name, scores: row.scores })),
-    { name: t("report.mean"), scores: Object.fromEntries(dims.map((d) => [d.code, d.mean])) },
-  ], lang);
+  $("agreement-reading").classList.toggle("hidden", !agreement);
+  $("agreement-plain").textContent = agreement ? t(`report.agreement.plain.${agreement.reading}`) : "";
+  const series = report.rows.map((row) => ({ name: row.observer_name, scores: row.scores }));
+  if (shown) series.push({ name: t("report.mean"), scores: Object.fromEntries(dims.map((d) => [d.code, d.mean])) });
+  if (series.length) radar($("radar"), dims, series, lang);
+  else $("radar").classList.add("hidden");
 }
 
 function renderRecords(observations, rubricDims, noteThreads = []) {
@@ -96,7 +111,7 @@ function renderAnalytics(raw) {
     $("st-curve").parentElement.classList.add("hidden");
   } else {
     $("lesson-type").textContent = t("report.lesson_type", { type: t(`lessontype.${st.type}`), rt: fmt(st.rt, 2), ch: fmt(st.ch, 2) });
-    stCurve($("st-curve"), [...(st.samples || "")]);
+    stCurve($("st-curve"), [...(st.samples || "")], st.sample_seconds);
     rtCh($("rt-ch"), st.rt, st.ch);
   }
   const tt = a.talk_time || {};

@@ -1,15 +1,15 @@
-"""The lesson report page and the 同课异构 comparison page."""
+"""The 同课异构 comparison page of a lesson group (two of its lessons side by side)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.access import can_view_lesson
+from api.access import can_view_group, can_view_lesson
 from api.deps import DB
 from api.lessons import service as lessons
 from api.pages.deps import PageAccess
-from api.pages.errors import error_page, lesson_or_error_page
+from api.pages.errors import error_page
 from api.pages.rendering import render
 from models import LessonGroup
 from models.default_rubric import ensure_default_rubric
@@ -17,19 +17,11 @@ from models.default_rubric import ensure_default_rubric
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/lessons/{lesson_id}/report", response_class=HTMLResponse)
-def report_page(lesson_id: int, request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
-    lesson = lesson_or_error_page(request, session, ctx, lesson_id)
-    if isinstance(lesson, HTMLResponse):
-        return lesson
-    return render(request, "report.html", ctx.user, active="lessons", lesson=lesson,
-                  data={"lesson_id": lesson.id, "length_seconds": lesson.length_seconds})
-
-
 @router.get("/groups/{group_id}", response_class=HTMLResponse)
 def compare_page(group_id: int, request: Request, session: DB, ctx: PageAccess) -> HTMLResponse:
     group = session.get(LessonGroup, group_id)
-    visible = [lesson for lesson in group.lessons if can_view_lesson(ctx, lesson)] if group else []
+    visible = [lesson for lesson in group.lessons if can_view_lesson(ctx, lesson)] \
+        if group is not None and can_view_group(ctx, group) else []
     if group is None or not visible:
         return error_page(request, ctx, 404, "error.group_not_found")
     rubric = ensure_default_rubric(session)

@@ -11,8 +11,8 @@ from statistics import fmean
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from api.access import AccessContext, can_read_observation, contact_school_ids
 from api.observations.service import weighted_total
-from api.quotas.common import contact_school_ids
 from models import Activity, ActivityAttendee, ActivityKind, Observation, ObservationState, School, User
 from models.default_rubric import ensure_default_rubric
 from tingke.timezone import day_window, local_date
@@ -53,7 +53,10 @@ class ResearcherPeriod:
         return round(fmean(totals), 1) if totals else None
 
 
-def collect(session: Session, researcher: User, first: date, last: date, semester: str) -> ResearcherPeriod:
+def collect(session: Session, ctx: AccessContext, researcher: User, first: date, last: date,
+            semester: str) -> ResearcherPeriod:
+    """The researcher's period as ``ctx``'s user may read it: their observations pass the same
+    :func:`api.access.can_read_observation` as a lesson report's rows (the researcher and admins read all)."""
     start, end = day_window(first, last)
     schools = contact_school_ids(session, researcher.id, semester)
     names = {sid: name for sid, name in session.execute(
@@ -67,6 +70,7 @@ def collect(session: Session, researcher: User, first: date, last: date, semeste
     observations = list(session.scalars(select(Observation).where(
         Observation.observer_id == researcher.id, Observation.state.in_(COUNTED),
         Observation.submitted_at >= start, Observation.submitted_at <= end).order_by(Observation.submitted_at)))
+    observations = [o for o in observations if can_read_observation(ctx, o)]
     rubric = ensure_default_rubric(session)
     dim_names = {d.code: d.name_zh for d in rubric.dimensions}
     lines: list[ObservationLine] = []

@@ -1,7 +1,7 @@
 """notifications carry their values; a live lesson is announced once
 
-Revision ID: 0009_notify
-Revises: 0008_district_admin
+Revision ID: 0011_notify
+Revises: 0010_board_text
 Create Date: 2026-12-02
 
 ``notifications.params`` holds the values of a notification's text (lesson title, observer, time in the
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0009_notify'
-down_revision: str | None = '0008_district_admin'
+revision: str = '0011_notify'
+down_revision: str | None = '0010_board_text'
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

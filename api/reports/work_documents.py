@@ -5,43 +5,28 @@ from __future__ import annotations
 from io import BytesIO
 
 from docx import Document
-from docx.document import Document as DocumentObject
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from api.qualifications.schemas import PassRateOut
 from api.quotas.service import PersonProgress, SchoolProgress
-from api.workreports.collect import ResearcherPeriod
+from api.reports.labels import lesson_kind, zh
+from api.reports.word import table
+from api.reports.work import ResearcherPeriod
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+METRICS = ("observations", "drop_in_share", "contact_observations", "visit_days", "activities", "seminars",
+           "open_lessons")  # the order of the quota sheet's columns
 
-KIND_ZH = {"visit": "蹲点进校", "prep": "集体备课", "themed": "主题教研", "seminar": "主题研讨活动"}
-LESSON_KIND_ZH = {"ordinary": "常态课", "open": "公开课", "demonstration": "示范课", "observation": "观摩课",
-                  "competition": "优质课", "spot_check": "抽测课"}
-METRIC_ZH = {"observations": "听课节数", "drop_in_share": "推门课占比", "contact_observations": "联系校听课",
-             "visit_days": "进校天数", "activities": "集体备课/主题教研", "seminars": "主题研讨活动",
-             "open_lessons": "公开课"}
-POSITION_ZH = {"teacher": "科任教师", "group_leader": "科组长", "middle_leader": "中层干部",
-               "school_leader": "校级干部", "researcher": "教研员"}
+
+def _metric(name: str) -> str:
+    return zh(f"wf.metric.{name}")
 
 
 def metric_text(metric: str, done: float, target: float) -> str:
     if metric == "drop_in_share":
         return f"{done:.0%} / {target:.0%}"
     return f"{done:g} / {target:g}"
-
-
-def _table(doc: DocumentObject, header: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = text
 
 
 def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress | None) -> bytes:
@@ -59,15 +44,15 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     doc.add_heading("一、进校蹲点", level=1)
     if period.visits:
-        _table(doc, ["日期", "学校", "内容", "纪要"], [
+        table(doc, ["日期", "学校", "内容", "纪要"], [
             [str(v.held_on), v.school.name if v.school else "", v.title, v.minutes[:200]] for v in period.visits])
     else:
         doc.add_paragraph("本期无进校记录。")
 
     doc.add_heading("二、听课评课", level=1)
     if period.observations:
-        _table(doc, ["日期", "课题", "执教", "学校", "课型", "推门", "得分"], [
-            [str(o.day), o.lesson_title, o.teacher, o.school, LESSON_KIND_ZH.get(o.kind, o.kind),
+        table(doc, ["日期", "课题", "执教", "学校", "课型", "推门", "得分"], [
+            [str(o.day), o.lesson_title, o.teacher, o.school, lesson_kind(o.kind),
              ("是（已签名）" if o.signed else "是") if o.drop_in else "否",
              f"{o.total:.1f}" if o.total is not None else "—"] for o in period.observations])
     else:
@@ -75,7 +60,7 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     doc.add_heading("三、评分概况", level=1)
     if period.dimension_means:
-        _table(doc, ["评课维度", "平均分"], [[name, f"{m:.2f}"] for name, m in period.dimension_means])
+        table(doc, ["评课维度", "平均分"], [[name, f"{m:.2f}"] for name, m in period.dimension_means])
     else:
         doc.add_paragraph("本期无评分。")
 
@@ -90,8 +75,8 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     doc.add_heading("五、教研活动", level=1)
     if period.activities:
-        _table(doc, ["日期", "类型", "主题", "地点"], [
-            [str(a.held_on), KIND_ZH.get(a.kind.value, a.kind.value), a.title, a.school.name if a.school else "片区"]
+        table(doc, ["日期", "类型", "主题", "地点"], [
+            [str(a.held_on), zh(f"wf.kind.{a.kind.value}"), a.title, a.school.name if a.school else "片区"]
             for a in period.activities])
     else:
         doc.add_paragraph("本期未参加集体备课、主题教研或研讨活动。")
@@ -104,8 +89,8 @@ def researcher_docx(period: ResearcherPeriod, title: str, quota: PersonProgress 
 
     if quota is not None:
         doc.add_heading("七、学期工作量完成情况", level=1)
-        _table(doc, ["指标", "完成 / 要求", "是否达标"], [
-            [METRIC_ZH.get(m.metric, m.metric), metric_text(m.metric, m.done, m.target), "达标" if m.met else "未达标"]
+        table(doc, ["指标", "完成 / 要求", "是否达标"], [
+            [_metric(m.metric), metric_text(m.metric, m.done, m.target), "达标" if m.met else "未达标"]
             for m in quota.metrics])
     out = BytesIO()
     doc.save(out)
@@ -122,17 +107,17 @@ def school_xlsx(progress: SchoolProgress, semester: str, rate: PassRateOut | Non
     assert sheet is not None
     sheet.title = "人员工作量"
     metrics = sorted({m.metric for p in progress.people for m in p.metrics},
-                     key=lambda k: list(METRIC_ZH).index(k) if k in METRIC_ZH else 99)
+                     key=lambda k: METRICS.index(k) if k in METRICS else 99)
     sheet.append([f"{progress.name} {semester} 学期工作量统计（由系统根据听课、签名与活动记录计算）"])
     header = ["姓名", "岗位"]
     for metric in metrics:
-        header += [f"{METRIC_ZH.get(metric, metric)}完成", f"{METRIC_ZH.get(metric, metric)}要求"]
+        header += [f"{_metric(metric)}完成", f"{_metric(metric)}要求"]
     sheet.append([*header, "是否达标"])
     for cell in sheet[2]:
         cell.font = HEAD_FONT
     for person in progress.people:
         by_metric = {m.metric: m for m in person.metrics}
-        row: list[object] = [person.name, POSITION_ZH.get(person.position, person.position)]
+        row: list[object] = [person.name, zh(f"wf.audience.{person.position}")]
         for metric in metrics:
             m = by_metric.get(metric)
             row += [m.done, m.target] if m else [None, None]

@@ -1,1 +1,0 @@
-"""Researchers' monthly and semester reports (.docx) and schools' quota sheets (.xlsx)."""

@@ -1,0 +1,1 @@
+"""Helpers shared by tests/ and bench/: real processes and peers to drive the product with."""
