@@ -53,6 +53,7 @@ class Lesson(Timestamped, Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("lesson_groups.id"), index=True)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     media_duration_seconds: Mapped[float | None]
+    live_announced_at: Mapped[datetime | None]  # its observers were told it is live (api/notifications/live.py)
 
     teacher: Mapped[User] = relationship(foreign_keys=[teacher_id])
     school: Mapped[School] = relationship()

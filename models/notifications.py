@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,8 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))  # mention, reply, ... (free text: other domains add kinds)
     text: Mapped[str] = mapped_column(String(300))
     link: Mapped[str] = mapped_column(String(300), default="")
+    # the values of the text, for saying it in the reader's language (web/i18n: notif.kind.<kind>)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]

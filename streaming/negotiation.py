@@ -16,7 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
 
 from streaming import aiortc_bridge
@@ -31,13 +31,24 @@ NEGOTIATION_ERRORS = (ValueError, KeyError, IndexError, OperationError, InvalidA
                       InvalidStateError, InternalError)
 
 
-def rtc_configuration(settings: Any) -> RTCConfiguration:
-    """ICE servers from settings; an empty list means host candidates only (no external STUN)."""
+def rtc_configuration(settings: Any, bundled: bool = True) -> RTCConfiguration:
+    """ICE servers from settings (an empty list means host candidates only, no external STUN), and
+    how the sections share transports.
+
+    ``bundled`` (the offer puts every section in one BUNDLE group, as browsers do) must be answered
+    with max-bundle: every transceiver on the first one's transport from the start. aiortc's
+    default, "balanced", gives each kind's first transceiver a transport of its own and the later
+    ones of that kind the same; applying the offer's BUNDLE then moves only the not-yet-bundled
+    transceivers onto the first section's transport and stops the others' transports, so a second
+    section of a kind already seen stays on a stopped transport and receives nothing. An observer's
+    offer for two classrooms (audio, video, audio, video) thus got one classroom's video and never
+    the other's. Without BUNDLE, every section gets its own transport (max-compat)."""
     servers = [
         RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
         for s in settings.ice_servers
     ]
-    return RTCConfiguration(iceServers=servers)
+    policy = RTCBundlePolicy.MAX_BUNDLE if bundled else RTCBundlePolicy.MAX_COMPAT
+    return RTCConfiguration(iceServers=servers, bundlePolicy=policy)
 
 
 async def _answer(pc: RTCPeerConnection, offer: Offer) -> str:
@@ -77,7 +88,7 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
         previous = publisher.session
         if previous is not None:
             await room.close_session(previous)  # same user reconnecting: replace the old session
-        pc = RTCPeerConnection(rtc_configuration(registry.settings))
+        pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
         session = room.new_session("whip", claims, pc, publisher.label)
         transceivers = {}
         for media in offer.media:
@@ -145,7 +156,7 @@ async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tup
         sources = room.sources_for(own_label)
         if not sources:
             raise RelayError(404, "not_live", "nothing is being published in this lesson yet; try again shortly")
-        pc = RTCPeerConnection(rtc_configuration(registry.settings))
+        pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
         session = room.new_session("whep", claims, pc, own_label)
         bound = []
         free = list(sources)

@@ -20,6 +20,7 @@ import numpy as np
 from aiortc import (
     AudioStreamTrack,
     MediaStreamTrack,
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
     RTCRtpSender,
@@ -230,15 +231,22 @@ class Viewer:
 
 
 async def watch(base_url: str, room: str, token: str, *, video: int = 1, audio: int = 1,
-                codec: str | None = None, read: bool = True, clock: FrameClock | None = None) -> Viewer:
-    """Subscribe through WHEP with ``video`` video and ``audio`` audio receive-only sections."""
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    for _ in range(video):
-        transceiver = pc.addTransceiver("video", direction="recvonly")
-        if codec:
+                codec: str | None = None, read: bool = True, clock: FrameClock | None = None,
+                interleaved: bool = False) -> Viewer:
+    """Subscribe through WHEP with ``video`` video and ``audio`` audio receive-only sections: all
+    video sections first, or (``interleaved``) audio and video per publisher, as the pages offer.
+
+    Like the browsers (the pages use ``bundlePolicy: "max-bundle"``), every section shares one
+    transport."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+    if interleaved:
+        kinds = [k for i in range(max(video, audio)) for k, n in (("audio", audio), ("video", video)) if i < n]
+    else:
+        kinds = ["video"] * video + ["audio"] * audio
+    for kind in kinds:
+        transceiver = pc.addTransceiver(kind, direction="recvonly")
+        if codec and kind == "video":
             prefer(transceiver, codec)
-    for _ in range(audio):
-        pc.addTransceiver("audio", direction="recvonly")
     started = time.time()
     received, tasks = collect_tracks(pc, read=read, clock=clock)
     connected: list[float] = []

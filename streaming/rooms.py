@@ -40,6 +40,16 @@ from streaming.recording import LiveRecording, RecordingSummary
 log = logging.getLogger(__name__)
 
 MAX_DUAL_CLASSROOMS = 4
+ENDED_ROOMS_KEPT = 1000  # ended rooms whose end the status route still reports (newest kept)
+
+# Why a room ended (``GET /rooms/{room}`` says it, so the pages still open can tell their users)
+END_BY_PUBLISHER = "ended_by_publisher"  # POST /rooms/{room}/end: the broadcaster or the master classroom
+END_GRACE_OVER = "grace_period_over"  # every publisher gone for live_grace_seconds
+END_SHUTDOWN = "relay_shutdown"
+
+# How a publisher's connection ended (until it comes back): its own DELETE, or a connection lost
+LEFT = "left"
+LOST = "lost"
 
 
 @dataclass
@@ -70,6 +80,8 @@ class Publisher:
     session: Session | None = None
     recording: LiveRecording | None = None
     left_at: float | None = None  # recording clock when the publisher dropped
+    gone: str | None = None  # LEFT or LOST while not connected, None while live
+
 
     @property
     def live(self) -> bool:
@@ -87,6 +99,7 @@ class Room:
         self.lock = asyncio.Lock()  # serialises admissions and negotiations
         self.went_live = False
         self.ended = False
+        self.end_reason = ""
         self._end_timer: asyncio.TimerHandle | None = None
         self.summaries: list[RecordingSummary] = []
         # Extensions (streaming.live_hls): called when a publisher's tracks attach, when its connection
@@ -166,6 +179,7 @@ class Room:
             elif publisher.left_at is not None:
                 publisher.recording.mark_gap(publisher.left_at, publisher.recording.clock())
         publisher.left_at = None
+        publisher.gone = None
         for hook in list(self.publisher_hooks):
             hook(publisher)
         if not self.went_live:
@@ -173,8 +187,9 @@ class Room:
             self.live_since = time.monotonic()
             self.registry.background(self.registry.on_live(self.id))
 
-    def publisher_left(self, publisher: Publisher) -> None:
+    def publisher_left(self, publisher: Publisher, how: str = LOST) -> None:
         publisher.session = None
+        publisher.gone = how
         if publisher.recording is not None:
             publisher.left_at = publisher.recording.clock()
         for hook in list(self.leave_hooks):
@@ -182,7 +197,7 @@ class Room:
         if not any(p.live for p in self.publishers.values()) and not self.ended:
             grace = self.registry.settings.live_grace_seconds
             self._end_timer = asyncio.get_running_loop().call_later(
-                grace, lambda: self.registry.background(self.end("grace period over"))
+                grace, lambda: self.registry.background(self.end(END_GRACE_OVER))
             )
 
     # ---- sessions ---------------------------------------------------------------------------
@@ -192,7 +207,8 @@ class Room:
         self.sessions[session.id] = session
         return session
 
-    async def close_session(self, session: Session) -> None:
+    async def close_session(self, session: Session, how: str = LOST) -> None:
+        """Close a WHIP/WHEP session; ``how`` says why a publisher is gone (LEFT: it said so)."""
         if session.closed:
             return
         session.closed = True
@@ -201,16 +217,18 @@ class Room:
         if session.kind == "whip":
             publisher = self.publishers.get(session.label)
             if publisher is not None and publisher.session is session:
-                self.publisher_left(publisher)
+                self.publisher_left(publisher, how)
         await session.pc.close()
 
     # ---- end --------------------------------------------------------------------------------
 
     async def end(self, reason: str) -> list[RecordingSummary]:
-        """End the lesson: close everything, finish and register the recordings."""
+        """End the lesson (``reason``: END_BY_PUBLISHER, END_GRACE_OVER or END_SHUTDOWN): close
+        everything, finish and register the recordings."""
         if self.ended:
             return self.summaries
         self.ended = True
+        self.end_reason = reason
         log.info("room %s ends: %s", self.id, reason)
         if self._end_timer is not None:
             self._end_timer.cancel()
@@ -241,7 +259,8 @@ class Room:
             "mode": self.mode,
             "revision": self.revision,
             "publishers": [
-                {"label": p.label, "name": p.name, "live": p.live, "master": p.master, "kinds": sorted(p.hubs)}
+                {"label": p.label, "name": p.name, "live": p.live, "gone": None if p.live else p.gone,
+                 "master": p.master, "kinds": sorted(p.hubs)}
                 for p in sorted(self.publishers.values(), key=lambda p: p.position)
             ],
             "viewers": sum(1 for s in self.sessions.values() if s.kind == "whep"),
@@ -269,6 +288,7 @@ class RoomRegistry:
         self.on_ended: EndHook = on_ended or _noop_ended
         self.room_opened: list[Callable[[Room], None]] = []
         self.registered: dict[str, list[int]] = {}  # room -> MediaAsset ids of its ended recordings
+        self.ended: dict[str, str] = {}  # room -> why it ended, for the pages still watching it
         self.closed_packets_out = 0
         self.closed_octets_out = 0
         self.started = time.time()
@@ -277,6 +297,7 @@ class RoomRegistry:
     def open(self, room_id: str, mode: str) -> Room:
         room = self.rooms.get(room_id)
         if room is None:
+            self.ended.pop(room_id, None)
             room = Room(self, room_id, mode)
             self.rooms[room_id] = room
             for callback in list(self.room_opened):
@@ -291,6 +312,10 @@ class RoomRegistry:
     def forget(self, room: Room) -> None:
         if self.rooms.get(room.id) is room:
             del self.rooms[room.id]
+            if room.ended:
+                self.ended[room.id] = room.end_reason
+                while len(self.ended) > ENDED_ROOMS_KEPT:
+                    del self.ended[next(iter(self.ended))]
 
     def background(self, coro: Awaitable[Any]) -> None:
         """Run a lifecycle coroutine without blocking the caller; errors are logged."""
@@ -310,7 +335,7 @@ class RoomRegistry:
 
     async def shutdown(self) -> None:
         for room in list(self.rooms.values()):
-            await room.end("relay shutting down")
+            await room.end(END_SHUTDOWN)
         for task in list(self._background):
             with contextlib.suppress(Exception):
                 await task

@@ -32,6 +32,9 @@ class OfferedMedia:
 class Offer:
     text: str
     media: list[OfferedMedia]
+    # every media section is in one BUNDLE group (browsers: always): the answer must carry them all
+    # on the first section's transport; otherwise each section keeps a transport of its own
+    bundled: bool = False
 
 
 def check_content_type(content_type: str | None) -> None:
@@ -65,4 +68,7 @@ def parse_offer(body: bytes) -> Offer:
             m.ice and m.ice.usernameFragment and m.ice.password and m.dtls and m.dtls.fingerprints
         ):
             raise RelayError(400, "malformed_sdp", "every media section needs ICE credentials and a DTLS fingerprint")
-    return Offer(text, media)
+    mids = {m.rtp.muxId for m in parsed.media}
+    bundled = any(group.semantic == "BUNDLE" and mids <= {str(item) for item in group.items}
+                  for group in parsed.group)
+    return Offer(text, media, bundled)

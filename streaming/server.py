@@ -28,7 +28,7 @@ from streaming import aiortc_bridge, lesson_store, live_hls, negotiation
 from streaming.auth import ROLES, authenticate, check_stats_access
 from streaming.errors import RelayError
 from streaming.recording import RecordingSummary
-from streaming.rooms import RoomRegistry, Session
+from streaming.rooms import END_BY_PUBLISHER, LEFT, RoomRegistry, Session
 from streaming.sdp_offer import MAX_SDP_BYTES, check_content_type, parse_offer
 from tingke.settings import Settings, get_settings
 
@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise RelayError(404, "no_session", "no such session (it may have ended already)")
         if session.claims.sub != claims.sub:
             raise RelayError(403, "not_your_session", "this session belongs to someone else")
-        await session.room.close_session(session)
+        await session.room.close_session(session, LEFT)
         return Response(status_code=200)
 
     @app.delete("/whip/{room}/{session_id}")
@@ -166,8 +166,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         authenticate(request.headers.get("authorization"), room, ROLES)
         live_room = registry.get(room)
         if live_room is None:
-            return {"room": room, "live": False, "revision": 0, "publishers": [], "viewers": 0}
-        return dict(live_room.describe(), live=True)
+            reason = registry.ended.get(room)
+            return {"room": room, "live": False, "revision": 0, "publishers": [], "viewers": 0,
+                    "ended": reason is not None, "end_reason": reason}
+        return dict(live_room.describe(), live=True, ended=False, end_reason=None)
 
     @app.post("/rooms/{room}/end")
     async def end_room(room: str, request: Request) -> dict[str, Any]:
@@ -175,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live_room = registry.get(room)
         if live_room is None:
             raise RelayError(404, "not_live", "this lesson is not live")
-        summaries = await live_room.end("ended by a publisher")
+        summaries = await live_room.end(END_BY_PUBLISHER)
         return {
             "room": room,
             "recordings": [

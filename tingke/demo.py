@@ -6,7 +6,7 @@ User names are fixed (scripts and tests rely on them); the password is ``tingke-
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,6 +46,8 @@ from models.default_rubric import ensure_default_rubric
 from models.search_index import reindex_all
 from tingke.semesters import current_semester
 from tingke.settings import get_settings
+from tingke.timezone import at_local
+from tingke.timezone import today as local_today
 
 # username, display name, role, school key, subject
 PEOPLE = [
@@ -100,7 +102,9 @@ def seed_demo(session: Session) -> dict[str, User]:
 
 
 def _seed_lessons(session: Session, users: dict[str, User], schools: dict[str, School]) -> None:
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    today = local_today()
+    # school hours in the district (lessons 1-4 of the morning, 2 in the afternoon), not this moment's UTC hour
+    periods = [time(8, 0), time(9, 0), time(10, 10), time(11, 10), time(14, 30), time(15, 30)]
     group = LessonGroup(topic="勾股定理", subject="数学", grade="八年级", created_by_id=users["researcher1"].id,
                         zone_id=schools["lead"].zone_id)
     session.add(group)
@@ -110,7 +114,7 @@ def _seed_lessons(session: Session, users: dict[str, User], schools: dict[str, S
         t = users[teacher]
         row = Lesson(title=title, topic=str(extra.pop("topic", title)), subject=t.subject or "数学",
                      grade=str(extra.pop("grade", "八年级")), teacher_id=t.id, school_id=t.school_id, kind=kind,
-                     scheduled_at=now + timedelta(days=days), **extra)
+                     scheduled_at=at_local(today + timedelta(days=days), periods[days % len(periods)]), **extra)
         session.add(row)
         return row
 
@@ -137,7 +141,7 @@ DEMO_AGES = {"teacher1": 32, "teacher2": 27, "teacher3": 47, "teacher4": 30}
 
 def _seed_workflows(session: Session, users: dict[str, User], schools: dict[str, School], zone: Zone) -> None:
     """Posts and birth dates, visits and activities, two past lessons with observations, one qualification."""
-    today = date.today()
+    today = local_today()
     for name, age in DEMO_AGES.items():
         users[name].birth_date = date(today.year - age, 3, 15)
     users["head1"].position = StaffPosition.school_leader
@@ -163,13 +167,14 @@ def _seed_workflows(session: Session, users: dict[str, User], schools: dict[str,
     session.add_all([prep, themed, seminar])
 
     rubric = ensure_default_rubric(session)
-    moment = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
+    held = at_local(today - timedelta(days=2), time(9, 0))  # a morning lesson two days ago, district time
+    moment = held + timedelta(hours=2)  # observations submitted after it
 
     def observed(teacher: str, title: str, observer: str, drop_in: bool, summary: str, notes: list[str],
                  level: float) -> Observation:
         t = users[teacher]
         lesson = Lesson(title=title, topic=title, subject=t.subject or "数学", grade="七年级", teacher_id=t.id,
-                        school_id=t.school_id, kind=LessonKind.ordinary, scheduled_at=moment - timedelta(hours=2))
+                        school_id=t.school_id, kind=LessonKind.ordinary, scheduled_at=held)
         session.add(lesson)
         session.flush()
         obs = Observation(lesson_id=lesson.id, observer_id=users[observer].id, rubric_id=rubric.id, drop_in=drop_in,

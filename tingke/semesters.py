@@ -5,10 +5,12 @@ Labels read ``2026-2027-1`` (autumn term of the 2026/27 school year) and ``2026-
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from tingke.settings import get_settings
+from tingke.timezone import day_window, local_date, today
+
+__all__ = ["current_semester", "day_window", "semester_bounds", "semester_of"]  # day_window: tingke.timezone
 
 
 def _starts(year: int) -> tuple[date, date]:
@@ -41,20 +43,9 @@ def semester_bounds(label: str) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
-def district_zone() -> ZoneInfo:
-    """The district's time zone: a school day starts at local midnight, not at UTC midnight."""
-    return ZoneInfo(get_settings().timezone)
-
-
-def day_window(first: date, last: date) -> tuple[datetime, datetime]:
-    """Local days first..last as an aware interval [start, end] for comparing stored timestamps."""
-    zone = district_zone()
-    return datetime.combine(first, time.min, tzinfo=zone), datetime.combine(last, time.max, tzinfo=zone)
-
-
 def current_semester(now: datetime | None = None) -> str:
-    moment = now or datetime.now(district_zone())
-    return semester_of(moment.astimezone(district_zone()).date() if moment.tzinfo else moment.date())
+    """The semester of ``now`` (default: this moment) on the district's calendar; a naive ``now`` is UTC."""
+    return semester_of(local_date(now) if now is not None else today())
 
 
 def school_year_of(semester: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from models import Job, JobState, Lesson, LessonStatus
 from models.db import session_scope
+from tingke import notices
 from tingke.settings import get_settings
 from tingke.stage_errors import LeaseLost
 
@@ -106,6 +107,7 @@ def finish(job_id: int, owner: str, *, error: str | None = None) -> bool:
         if lesson is not None:
             lesson.status = LessonStatus.failed if error else LessonStatus.ready
             lesson.failure_reason = error
+            notices.recording_processed(session, lesson, failed=bool(error))  # same transaction as the status
         return True
 
 

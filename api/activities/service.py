@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from api.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, Mater
 from api.errors import APIError, forbidden, not_found
 from models import Activity, ActivityAttendee, ActivityKind, ActivityMaterial, School, User, UserRole, Zone
 from tingke.semesters import semester_of
+from tingke.timezone import today as local_today
 
 SCHOOL_KINDS = (ActivityKind.prep, ActivityKind.themed)
 MAX_AHEAD = timedelta(days=366)
@@ -38,7 +39,7 @@ def _check_place(session: Session, ctx: AccessContext, data: ActivityIn) -> None
         raise APIError(422, "unknown_zone", f"Zone {data.zone_id} does not exist.")
     if data.school_id is None and data.zone_id is None:
         raise APIError(422, "place_required", "Say where it took place: a school, or a zone for zone-wide ones.")
-    if abs(data.held_on - date.today()) > MAX_AHEAD:
+    if abs(data.held_on - local_today()) > MAX_AHEAD:
         raise APIError(422, "date_out_of_range", "The date must be within a year of today.")
     me = ctx.user
     if data.kind == ActivityKind.visit:

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent
-from tingke.semesters import day_window, district_zone
+from tingke.timezone import day_window, format_local
 
 EXPORT_MAX = 50_000
 COLUMNS = ("时间", "操作人", "操作", "对象", "课堂", "说明", "详情", "IP")
@@ -30,8 +30,7 @@ ACTION_ZH = {
 
 def local_time(moment: datetime) -> str:
     """A stored (UTC) time as the district's wall clock, the way the office reads it."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-    return aware.astimezone(district_zone()).strftime("%Y-%m-%d %H:%M:%S")
+    return format_local(moment, "%Y-%m-%d %H:%M:%S")
 
 
 @dataclass

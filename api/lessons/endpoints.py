@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -28,10 +28,15 @@ def list_lessons(
     status: LessonStatus | None = None,
     teacher: Annotated[int | None, Query(ge=1)] = None,
     group: Annotated[int | None, Query(ge=1)] = None,
+    when: Annotated[Literal["upcoming", "held"] | None,
+                    Query(description="upcoming: live or not yet started (soonest first); held: the rest")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="A keyword in the title, topic, subject, grade, "
+                                                                  "teacher or school")] = None,
 ) -> Page[LessonOut]:
     filters = {"subject": subject, "grade": grade, "school_id": school, "kind": kind, "status": status,
-               "teacher_id": teacher, "group_id": group}
-    rows, total = service.page(session, service.list_query(ctx, filters), paging.limit, paging.offset)
+               "teacher_id": teacher, "group_id": group, "when": when, "q": q}
+    rows, total = service.page(session, service.list_query(ctx, filters), paging.limit, paging.offset,
+                               soonest_first=when == service.UPCOMING)
     return Page(items=[service.to_out(r) for r in rows], total=total, **paging.model_dump())
 
 

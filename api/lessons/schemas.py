@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.types import DbId
+from api.types import DbId, LocalDateTime
 from models import LessonKind, LessonStatus, RoomMode, Visibility
 
 Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -35,7 +35,7 @@ class LessonIn(BaseModel):
     subject: str = Field(min_length=1, max_length=50)
     grade: str = Field(min_length=1, max_length=20)
     kind: LessonKind = LessonKind.ordinary
-    scheduled_at: datetime | None = None
+    scheduled_at: LocalDateTime | None = None
     duration_minutes: int = Field(default=45, ge=1, le=600)
     visibility: Visibility = Visibility.community
     room_mode: RoomMode = RoomMode.broadcast
@@ -52,7 +52,7 @@ class LessonPatch(BaseModel):
     subject: str | None = Field(default=None, min_length=1, max_length=50)
     grade: str | None = Field(default=None, min_length=1, max_length=20)
     kind: LessonKind | None = None
-    scheduled_at: datetime | None = None
+    scheduled_at: LocalDateTime | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=600)
     visibility: Visibility | None = None
     group_id: DbId | None = None

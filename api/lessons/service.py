@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.access import (
@@ -17,8 +19,9 @@ from api.access import (
 )
 from api.errors import APIError, forbidden, not_found
 from api.lessons.schemas import ClassroomOut, GroupIn, LessonIn, LessonOut, LessonPatch
-from models import Lesson, LessonClassroom, LessonGroup, RoomMode, School, User, UserRole
+from models import Lesson, LessonClassroom, LessonGroup, LessonStatus, RoomMode, School, User, UserRole
 from models.search_index import index_lesson
+from tingke.timezone import now
 
 
 def get_visible(session: Session, ctx: AccessContext, lesson_id: int) -> Lesson:
@@ -85,8 +88,13 @@ def _classrooms(session: Session, lesson: LessonIn) -> list[LessonClassroom]:
     for i, room in enumerate(rooms):
         if session.get(School, room.school_id) is None:
             raise APIError(422, "unknown_school", f"School {room.school_id} does not exist.")
-        if room.teacher_id is not None and session.get(User, room.teacher_id) is None:
+        teacher = session.get(User, room.teacher_id) if room.teacher_id is not None else None
+        if room.teacher_id is not None and teacher is None:
             raise APIError(422, "unknown_teacher", f"User {room.teacher_id} does not exist.")
+        if teacher is not None and teacher.school_id != room.school_id:
+            raise APIError(422, "classroom_teacher_school",
+                           f"Classroom {i + 1}: {teacher.display_name} does not teach at the chosen school. "
+                           f"第 {i + 1} 个教室：所选教师不在该学校任教。", classroom=i + 1)
         out.append(LessonClassroom(school_id=room.school_id, teacher_id=room.teacher_id,
                                    label=room.label or ("主讲端" if i == 0 else f"辅助端{i}"), position=i))
     return out
@@ -121,20 +129,59 @@ def update(session: Session, ctx: AccessContext, lesson: Lesson, data: LessonPat
     return lesson
 
 
+UPCOMING, HELD = "upcoming", "held"
+WHEN = (UPCOMING, HELD)
+
+
+def upcoming_clause(moment: datetime) -> ColumnElement[bool]:
+    """Lessons still to come at ``moment``: live now, or scheduled and not yet started (or not yet timed).
+    Every other lesson has been held (its time passed, or it was recorded, processed or failed)."""
+    not_started = and_(Lesson.status == LessonStatus.scheduled,
+                       or_(Lesson.scheduled_at.is_(None), Lesson.scheduled_at >= moment))
+    return or_(Lesson.status == LessonStatus.live, not_started)
+
+
+def keyword_clause(keyword: str) -> ColumnElement[bool]:
+    """Lessons whose title, topic, subject, grade, teacher or school holds ``keyword`` (letters in any case;
+    % and _ are literal)."""
+    needle = keyword.strip().lower()
+    teacher = select(User.id).where(func.lower(User.display_name).contains(needle, autoescape=True))
+    school = select(School.id).where(func.lower(School.name).contains(needle, autoescape=True))
+    return or_(*(func.lower(column).contains(needle, autoescape=True)
+                 for column in (Lesson.title, Lesson.topic, Lesson.subject, Lesson.grade)),
+               Lesson.teacher_id.in_(teacher), Lesson.school_id.in_(school))
+
+
 def list_query(ctx: AccessContext, filters: Mapping[str, object]) -> Select[tuple[Lesson]]:
+    """Visible lessons matching ``filters``: column values, plus ``when`` (UPCOMING or HELD, by the clock
+    now) and ``q`` (a keyword, see :func:`keyword_clause`)."""
     query: Select[tuple[Lesson]] = select(Lesson).where(visible_lessons_clause(ctx))  # type: ignore[assignment]
     columns = {"subject": Lesson.subject, "grade": Lesson.grade, "school_id": Lesson.school_id,
                "kind": Lesson.kind, "status": Lesson.status, "teacher_id": Lesson.teacher_id,
                "group_id": Lesson.group_id}
     for key, value in filters.items():
-        if value is not None:
+        if value is None or value == "":
+            continue
+        if key == "when":
+            upcoming = upcoming_clause(now())
+            query = query.where(upcoming if value == UPCOMING else ~upcoming)
+        elif key == "q":
+            query = query.where(keyword_clause(str(value)))
+        else:
             query = query.where(columns[key] == value)
     return query
 
 
-def page(session: Session, query: Select[tuple[Lesson]], limit: int, offset: int) -> tuple[Sequence[Lesson], int]:
+def page(session: Session, query: Select[tuple[Lesson]], limit: int, offset: int,
+         soonest_first: bool = False) -> tuple[Sequence[Lesson], int]:
+    """One page of ``query``: newest first (what was held), or ``soonest_first`` (what is to come: live
+    lessons, then by start time, untimed ones last)."""
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = (Lesson.scheduled_at.desc().nulls_last(), Lesson.id.desc())
+    if soonest_first:
+        live_first = case((Lesson.status == LessonStatus.live, 0), else_=1)
+        order: tuple[Any, ...] = (live_first, Lesson.scheduled_at.asc().nulls_last(), Lesson.id.asc())
+    else:
+        order = (Lesson.scheduled_at.desc().nulls_last(), Lesson.id.desc())
     rows: Sequence[Lesson] = session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()  # type: ignore[assignment]
     return rows, total
 

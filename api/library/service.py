@@ -60,7 +60,7 @@ from models.search_tokens import (
     parse_query,
     pg_word,
 )
-from tingke.semesters import day_window
+from tingke.timezone import day_window
 
 SEARCH_FTS = table("search_fts", column("rowid"))
 TERMS = SearchLesson.__table__.alias("terms")  # search_lessons again, in subqueries of lesson ids

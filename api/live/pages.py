@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from api.access import can_observe, can_publish_live
+from api.access import can_observe, can_publish_live, observe_refusal
 from api.deps import DB
 from api.pages.deps import PageAccess
 from api.pages.errors import error_page, lesson_or_error_page
@@ -45,7 +45,8 @@ def observe_page(lesson_id: int, request: Request, session: DB, ctx: PageAccess)
                                                     Observation.observer_id == ctx.user.id))
     data = {"lesson": _lesson_data(lesson), "observation_id": mine.id if mine else None,
             "may_observe": can_observe(ctx, lesson)}
-    return render(request, "live_observe.html", ctx.user, active="lessons", lesson=lesson, data=data)
+    return render(request, "live_observe.html", ctx.user, active="lessons", lesson=lesson, data=data,
+                  observe_refusal=observe_refusal(ctx, lesson))
 
 
 @router.get("/lessons/{lesson_id}/live/watch", response_class=HTMLResponse)

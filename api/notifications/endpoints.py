@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import DB, CurrentUser
 from api.notifications import service
+from api.notifications.live import announce_live_lessons
 from api.notifications.schemas import NotificationOut, NotificationPage, UnreadCount
 from api.pagination import Paging
 from api.types import PathId
@@ -15,6 +16,7 @@ router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 
 @router.get("", response_model=NotificationPage)
 def list_notifications(session: DB, user: CurrentUser, paging: Paging, unread: bool = False) -> NotificationPage:
+    announce_live_lessons(session)
     rows, total = service.page(session, user.id, unread, paging.limit, paging.offset)
     return NotificationPage(items=[service.to_out(r) for r in rows], total=total,
                             unread=service.unread_count(session, user.id), **paging.model_dump())
@@ -22,6 +24,7 @@ def list_notifications(session: DB, user: CurrentUser, paging: Paging, unread: b
 
 @router.get("/unread-count", response_model=UnreadCount)
 def unread_count(session: DB, user: CurrentUser) -> UnreadCount:
+    announce_live_lessons(session)  # lessons the relay set live since: their observers are told first
     return UnreadCount(unread=service.unread_count(session, user.id))
 
 

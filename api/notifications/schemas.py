@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.pagination import Page
 
@@ -17,6 +18,8 @@ class NotificationOut(BaseModel):
     actor_name: str | None
     created_at: datetime
     read: bool
+    params: dict[str, Any] = Field(default_factory=dict,
+                                   description="The text's values; pages translate notif.kind.<kind> with them")
 
 
 class NotificationPage(Page[NotificationOut]):

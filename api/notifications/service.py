@@ -10,15 +10,10 @@ from sqlalchemy.orm import Session
 from api.errors import not_found
 from api.notifications.schemas import NotificationOut
 from models import Notification
+from tingke.notices import notify, notify_kind
 
-TEXT_LIMIT = 300
+__all__ = ["mark_all_read", "mark_read", "notify", "notify_kind", "page", "to_out", "unread_count"]
 
-
-def notify(session: Session, user_id: int, kind: str, text: str, link: str = "", actor_id: int | None = None) -> None:
-    """Queue one notification in the caller's transaction (it appears when that commits)."""
-    if len(text) > TEXT_LIMIT:
-        text = text[: TEXT_LIMIT - 1] + "…"
-    session.add(Notification(user_id=user_id, kind=kind, text=text, link=link[:300], actor_id=actor_id))
 
 
 def unread_count(session: Session, user_id: int) -> int:
@@ -74,4 +69,5 @@ def to_out(row: Notification) -> NotificationOut:
         actor_name=row.actor.display_name if row.actor else None,
         created_at=row.created_at,
         read=row.read_at is not None,
+        params=row.params or {},
     )

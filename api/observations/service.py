@@ -9,13 +9,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, can_drop_in, can_observe, can_read_observation, can_view_lesson
+from api.access import AccessContext, can_drop_in, can_observe, can_read_observation, can_view_lesson, observe_refusal
 from api.errors import APIError, forbidden, not_found
 from api.observations.schemas import NoteIn, NoteOut, ObservationIn, ObservationOut, ObservationPatch
 from api.observations.tagging import tag_note
 from models import Lesson, Note, Observation, ObservationScore, ObservationState, Rubric, TranscriptSegment
 from models.default_rubric import ensure_default_rubric
 from models.search_index import index_lesson
+from tingke.notices import notify_kind
+from tingke.timezone import format_local
 
 
 def weighted_total(obs: Observation) -> float | None:
@@ -44,7 +46,9 @@ def start(session: Session, ctx: AccessContext, lesson: Lesson, data: Observatio
     if lesson.teacher_id == ctx.user.id:
         raise forbidden("You cannot observe your own lesson.")
     if not can_observe(ctx, lesson):
-        raise forbidden("Only members of the lesson's community and its assigned researchers may observe it.")
+        refused = forbidden("Only members of the lesson's community and its assigned researchers may observe it.")
+        refused.extra["reason"] = observe_refusal(ctx, lesson)  # pages say why (lesson.why_not_observe.<reason>)
+        raise refused
     if data.drop_in and not can_drop_in(ctx, lesson):
         raise APIError(403, "drop_in_contact_only",
                        "A researcher observes drop-in lessons (推门听课) only at their contact schools.")
@@ -156,6 +160,11 @@ def submit(session: Session, obs: Observation) -> Observation:
     obs.submitted_at = datetime.now(UTC)
     session.flush()
     index_lesson(session, obs.lesson_id)  # its notes and their tags become searchable
+    lesson = obs.lesson
+    # the teacher is told (a drop-in's record waits for their sign-off, so it links to the sign-off list)
+    notify_kind(session, lesson.teacher_id, "observation_submitted",
+                "/signoffs" if obs.drop_in else f"/lessons/{lesson.id}/report", actor_id=obs.observer_id,
+                observer=obs.observer.display_name, title=lesson.title, when=format_local(obs.submitted_at))
     return obs
 
 

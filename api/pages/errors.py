@@ -13,8 +13,10 @@ from api.pages.rendering import render
 from models import Lesson
 
 
-def error_page(request: Request, ctx: AccessContext, status: int, message_key: str) -> HTMLResponse:
-    return render(request, "error.html", ctx.user, status_code=status, message_key=message_key)
+def error_page(request: Request, ctx: AccessContext, status: int, message_key: str, **values: str) -> HTMLResponse:
+    """The error page saying ``message_key`` (its {placeholders} filled from ``values``)."""
+    return render(request, "error.html", ctx.user, status_code=status, message_key=message_key,
+                  message_values={k: v for k, v in values.items() if k != "key"})
 
 
 def lesson_or_error_page(request: Request, session: DB, ctx: AccessContext, lesson_id: int) -> Lesson | HTMLResponse:

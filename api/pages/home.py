@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, or_, select
@@ -14,6 +12,7 @@ from api.pages.deps import PageAccess
 from api.pages.rendering import render
 from models import Lesson, LessonClassroom, LessonStatus, Observation, ObservationState
 from tingke.semesters import current_semester, semester_bounds
+from tingke.timezone import day_window
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,7 +22,7 @@ RECENT = 20
 def semester_counts(session: DB, user_id: int, semester: str) -> dict[str, int]:
     """My observations this semester: all, submitted, drop-in, and drop-ins the teacher signed."""
     first, last = semester_bounds(semester)
-    start, end = datetime.combine(first, time.min), datetime.combine(last, time.max)
+    start, end = day_window(first, last)
     rows = session.execute(
         select(Observation.state, Observation.drop_in, func.count())
         .where(Observation.observer_id == user_id, Observation.created_at >= start, Observation.created_at <= end)

@@ -63,20 +63,32 @@ def lesson_list(
     kind: Annotated[str | None, Query(max_length=20)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     school: Annotated[str | None, Query(max_length=12)] = None,
+    when: Annotated[str | None, Query(max_length=12)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> HTMLResponse:
+    """Lessons to come (live ones first, then the soonest) apart from those already held (the latest
+    first), each list with its count, filtered and searched by keyword."""
     # Empty selects arrive as ""; unknown values simply match nothing rather than erroring.
+    keyword = (q or "").strip()
     filters: dict[str, object] = {
         "subject": subject or None, "grade": grade or None,
         "kind": kind if kind in LessonKind.__members__ else None,
         "status": status if status in LessonStatus.__members__ else None,
         "school_id": int(school) if school and school.isdigit() else None,
+        "q": keyword or None,
     }
-    rows, total = service.page(session, service.list_query(ctx, filters), PER_PAGE, (page - 1) * PER_PAGE)
+    counts = {part: service.page(session, service.list_query(ctx, {**filters, "when": part}), 0, 0)[1]
+              for part in service.WHEN}
+    shown = when if when in service.WHEN else (service.UPCOMING if counts[service.UPCOMING] else service.HELD)
+    rows, total = service.page(session, service.list_query(ctx, {**filters, "when": shown}), PER_PAGE,
+                               (page - 1) * PER_PAGE, soonest_first=shown == service.UPCOMING)
     chosen = {"subject": subject or "", "grade": grade or "", "kind": kind or "", "status": status or "",
-              "school": school or ""}
+              "school": school or "", "q": keyword}
+    tab_query = {k: v for k, v in chosen.items() if v}
     return render(request, "lessons.html", ctx.user, active="lessons", lessons=rows, total=total, page=page,
-                  pages=max(1, -(-total // PER_PAGE)), chosen=chosen, **choices(session, ctx))
+                  pages=max(1, -(-total // PER_PAGE)), chosen=chosen, when=shown, counts=counts,
+                  tab_query=tab_query, **choices(session, ctx))
 
 
 @router.get("/lessons/new", response_class=HTMLResponse)

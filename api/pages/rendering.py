@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from api.auth import tokens
 from api.kit import assets
-from api.pages.i18n import keys_for, language_for, table_for, table_url, translate
+from api.pages.i18n import LANGUAGES, keys_for, language_for, table_for, table_url, translate
 from models import User
 from tingke.settings import get_settings
+from tingke.timezone import DATE_TIME, format_local, zone_name
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -93,6 +97,40 @@ def _safe_json(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def local(value: datetime | date | None, pattern: str = DATE_TIME) -> str:
+    """A stored time as the district reads it (``{{ lesson.scheduled_at|local }}``); a plain date as is."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.strftime(pattern)
+    return format_local(value, pattern)
+
+
+templates.env.filters["local"] = local
+
+HEADING_SEPARATORS = {"zh": "：", "en": ": "}
+
+
+def titled(lang: str, title: str, key: str) -> str:
+    """``<prefix of key>：<title>`` for a page heading, without the prefix a title already starts with
+    in either language (the 双师课堂 page of "双师课堂：圆的面积" said "双师课堂：双师课堂：圆的面积")."""
+    rest = title.strip()
+    for prefix in {translate(other, key) for other in LANGUAGES}:
+        for separator in ("：", ":", " ", "·", "-", "—"):
+            if rest.startswith(prefix + separator) and rest[len(prefix) + 1:].strip():
+                rest = rest[len(prefix) + 1:].strip()
+                break
+    return f"{translate(lang, key)}{HEADING_SEPARATORS.get(lang, ': ')}{rest}"
+
+
+@pass_context
+def _titled(context: Context, title: str, key: str) -> str:
+    return titled(str(context.get("lang", "zh")), title, key)
+
+
+templates.env.filters["titled"] = _titled
+
+
 def oidc_enabled() -> bool:
     """The sign-in page offers the district's identity provider once it is configured."""
     settings = get_settings()
@@ -109,8 +147,13 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
         return translate(lang, key, **values)
 
     token = csrf_token(request)
+    zone = zone_name()
+    zone_key = f"time.zone.{zone}"  # "北京时间" for Asia/Shanghai; other zones by their IANA name
+    tz_label = t(zone_key) if t(zone_key) != zone_key else zone
     response = templates.TemplateResponse(
-        request, name, {"t": t, "lang": lang, "user": user, "csrf": token, **context}, status_code=status_code
+        request, name, {"t": t, "lang": lang, "tz": zone, "tz_label": tz_label, "user": user, "csrf": token,
+                        **context},
+        status_code=status_code
     )
     response.body = finish_html(bytes(response.body).decode(), lang).encode()
     response.headers["content-length"] = str(len(response.body))

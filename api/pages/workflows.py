@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -51,6 +51,7 @@ from models import (
 )
 from tingke.semesters import current_semester
 from tingke.settings import get_settings
+from tingke.timezone import today as local_today
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,7 +104,7 @@ def activities_page(request: Request, session: DB, ctx: PageAccess) -> HTMLRespo
                   free_lessons=free_lessons,
                   semesters=semesters_around(term), activities=list(rows), schools=schools, contact=contact,
                   people=people, zones=list(session.scalars(select(Zone).order_by(Zone.id))),
-                  events=[e for e in event_rows if e.lessons], today=date.today().isoformat(),
+                  events=[e for e in event_rows if e.lessons], today=local_today().isoformat(),
                   is_researcher=ctx.user.role == UserRole.researcher)
 
 
@@ -131,7 +132,7 @@ def spotchecks_page(request: Request, session: DB, ctx: PageAccess) -> HTMLRespo
                                     .order_by(User.id)))
     return render(request, "spotchecks.html", ctx.user, active="work", tab="spotchecks", draws=rows, names=names,
                   may_draw=may_draw, schools=schools, teachers=teachers, max_age=get_settings().spotcheck_max_age,
-                  tomorrow=(date.today() + timedelta(days=1)).isoformat())
+                  tomorrow=(local_today() + timedelta(days=1)).isoformat())
 
 
 @router.get("/qualifications", response_class=HTMLResponse)

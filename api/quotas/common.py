@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from api.errors import APIError
-from tingke.semesters import current_semester, day_window, semester_bounds
+from tingke.semesters import current_semester, semester_bounds
+from tingke.timezone import day_window
 
 SEMESTER_PATTERN = r"^\d{4}-\d{4}-[12]$"
 

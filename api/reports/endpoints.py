@@ -25,6 +25,7 @@ from api.reports.schemas import ReportOut
 from api.types import PathId
 from models import LessonAnalytics, School, User
 from tingke.semesters import current_semester, semester_of
+from tingke.timezone import today as local_today
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -81,7 +82,7 @@ def month_bounds(month: str) -> tuple[date, date]:
 def monthly_report(user_id: PathId, session: DB, ctx: Access,
                    month: Annotated[str | None, Query(max_length=7, description="e.g. 2026-11")] = None) -> Response:
     person = _researcher(session, ctx, user_id)
-    first, last = month_bounds(month or date.today().strftime("%Y-%m"))
+    first, last = month_bounds(month or local_today().strftime("%Y-%m"))
     period = work.collect(session, ctx, person, first, last, semester_of(first))
     content = work_documents.researcher_docx(period, f"蹲点工作月小结（{first:%Y年%m月}）", None)
     return attachment(content, DOCX_TYPE, f"月小结-{person.display_name}-{first:%Y-%m}.docx",

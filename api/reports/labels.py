@@ -7,6 +7,7 @@ from datetime import datetime
 
 from api.pages.i18n import translate
 from api.pages.rendering import mmss as clock  # the lesson clock, as the pages show it
+from tingke.timezone import format_local
 
 __all__ = ["clock", "date_time", "lesson_kind", "number", "observation_state", "zh"]
 
@@ -32,5 +33,6 @@ def number(value: float | None) -> str:
 
 
 def date_time(value: datetime | None) -> str:
-    """The one function every export formats a stored time with (date and minute)."""
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    """The one function every export formats a stored time with (date and minute), on the district's clock
+    (tingke.timezone: stored UTC, read in TINGKE_TIMEZONE)."""
+    return format_local(value)

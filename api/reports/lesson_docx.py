@@ -76,7 +76,9 @@ def _figures(doc: DocumentObject, report: LessonReport, analytics: dict[str, Any
         dims = list(report.rubric.dimensions)
         png = charts.radar([d.name_zh for d in dims], [d.max_score for d in dims], series, zh("report.radar"))
         _figure(doc, png, zh("report.radar"))
-    if st is not None:
+    if st is not None and st.get("type") == "no_speech":  # nothing to classify: no curve, no 练习型 with Rt = 0
+        doc.add_paragraph(zh("report.no_speech"))
+    elif st is not None:
         png = charts.st_curve(st["samples"], float(st.get("sample_seconds") or 30), zh("report.st_curve"),
                               zh("report.st_axis_t"), zh("report.st_axis_s"))
         _figure(doc, png, zh("report.st_curve"))

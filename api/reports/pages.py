@@ -3,8 +3,6 @@ and the work reports page (the researchers' Word reports and the schools' quota 
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from api.pages.errors import lesson_or_error_page
 from api.pages.rendering import render
 from api.pages.semesters import semester_from_query, semesters_around
 from models import School, User, UserRole
+from tingke.timezone import today as local_today
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,4 +37,4 @@ def work_reports_page(request: Request, session: DB, ctx: PageAccess) -> HTMLRes
     schools = list(session.scalars(select(School).where(School.id.in_(school_ids or {-1})).order_by(School.id)))
     return render(request, "work_reports.html", ctx.user, active="work", tab="reports", semester=term,
                   semesters=semesters_around(term), researchers=researchers, schools=schools,
-                  month=date.today().strftime("%Y-%m"))
+                  month=local_today().strftime("%Y-%m"))

@@ -15,7 +15,7 @@ from api.access import AccessContext, can_read_observation, contact_school_ids
 from api.observations.service import weighted_total
 from models import Activity, ActivityAttendee, ActivityKind, Observation, ObservationState, School, User
 from models.default_rubric import ensure_default_rubric
-from tingke.semesters import day_window
+from tingke.timezone import day_window, local_date
 
 COUNTED = (ObservationState.submitted, ObservationState.signed_off)
 
@@ -81,7 +81,7 @@ def collect(session: Session, ctx: AccessContext, researcher: User, first: date,
         lesson = obs.lesson
         when = obs.submitted_at or obs.created_at
         lines.append(ObservationLine(
-            day=when.date(), lesson_title=lesson.title, teacher=lesson.teacher.display_name,
+            day=local_date(when), lesson_title=lesson.title, teacher=lesson.teacher.display_name,
             school=lesson.school.name, kind=lesson.kind.value, drop_in=obs.drop_in,
             signed=obs.state == ObservationState.signed_off, total=weighted_total(obs), summary=obs.summary))
         codes = {d.id: d.name_zh for d in obs.rubric.dimensions}

@@ -7,7 +7,7 @@ Eligible (seed 000): an active teacher of a school in scope, under ``spotcheck_m
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,8 @@ from api.spotchecks.schemas import DrawIn, DrawOut, PersonRef, VerifyOut
 from models import Lesson, LessonKind, School, SpotCheckDraw, User, UserRole, Visibility
 from models.notifications import Notification
 from tingke.settings import get_settings
+from tingke.timezone import at_local
+from tingke.timezone import today as local_today
 
 MAX_AHEAD_DAYS = 60
 METHOD = "sha256(seed + ':' + sorted eligible ids joined by ',')[:8] mod n"
@@ -77,7 +79,7 @@ def run_draw(session: Session, ctx: AccessContext, data: DrawIn) -> SpotCheckDra
     if not can_draw_spotchecks(ctx):
         raise forbidden("Only the research office (researchers, administrators) draws spot-check lessons.")
     settings = get_settings()
-    today = date.today()
+    today = local_today()
     lesson_day = data.lesson_date or today + timedelta(days=1)
     if lesson_day <= today:
         raise APIError(422, "date_not_ahead", "A spot-check is drawn ahead of the lesson: pick a day after today.")
@@ -94,7 +96,7 @@ def run_draw(session: Session, ctx: AccessContext, data: DrawIn) -> SpotCheckDra
     seed = draw.new_seed()
     chosen = session.get(User, draw.pick(seed, eligible))
     assert chosen is not None and chosen.school_id is not None
-    starts = datetime.combine(lesson_day, data.start_time, tzinfo=UTC)
+    starts = at_local(lesson_day, data.start_time)  # 09:00 in the district, not 09:00 UTC
     lesson = Lesson(title=f"抽测课·{chosen.display_name}", topic="", subject=data.subject or chosen.subject or "综合",
                     grade=data.grade, teacher_id=chosen.id, school_id=chosen.school_id, kind=LessonKind.spot_check,
                     scheduled_at=starts, visibility=Visibility.community)

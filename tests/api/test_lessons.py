@@ -33,6 +33,22 @@ def test_dual_lesson_needs_classrooms(client, login):
     assert [c["position"] for c in ok.json()["classrooms"]] == [0, 1]
 
 
+def test_a_classroom_teacher_must_teach_at_the_classrooms_school(client, login, demo):
+    h = login("teacher1")
+    schools = {s["name"]: s["id"] for s in client.get("/api/schools", headers=h).json()}
+    base = {"title": "双师课", "subject": "数学", "grade": "五年级", "room_mode": "dual"}
+    wrong = client.post("/api/lessons", headers=h, json={**base, "classrooms": [
+        {"school_id": schools["城东实验小学"], "teacher_id": demo["teacher1"]},
+        {"school_id": schools["青山乡中心小学"], "teacher_id": demo["teacher3"]}]})  # 张老师 teaches at 石桥村小学
+    assert wrong.status_code == 422
+    error = wrong.json()["error"]
+    assert error["code"] == "classroom_teacher_school" and error["classroom"] == 2 and "第 2 个教室" in error["message"]
+    right = client.post("/api/lessons", headers=h, json={**base, "classrooms": [
+        {"school_id": schools["城东实验小学"], "teacher_id": demo["teacher1"]},
+        {"school_id": schools["青山乡中心小学"], "teacher_id": demo["teacher2"]}]})
+    assert right.status_code == 201, right.text
+
+
 def test_bad_input_gets_clear_errors(client, login):
     h = login("teacher1")
     cases = [
@@ -61,3 +77,21 @@ def test_same_topic_group(client, login):
                         json={"topic": "勾股定理", "subject": "数学", "grade": "八年级", "lesson_ids": ids})
     assert group.status_code == 201, group.text
     assert sorted(x["id"] for x in group.json()["lessons"]) == sorted(ids)
+
+
+def test_lessons_to_come_and_held_and_a_keyword(client, login):
+    h = login("teacher1")
+
+    def listed(**params) -> list[str]:
+        reply = client.get("/api/lessons", headers=h, params={"limit": 100, **params})
+        assert reply.status_code == 200, reply.text
+        return [x["title"] for x in reply.json()["items"]]
+
+    upcoming, held, every = listed(when="upcoming"), listed(when="held"), listed()
+    assert upcoming[0] == "勾股定理（示范课）" and "有理数的加法（常态课）" in held
+    assert sorted(upcoming + held) == sorted(every)
+    assert listed(q="勾股", when="upcoming") == ["勾股定理（示范课）", "勾股定理（同课异构）"]
+    assert listed(q="青山乡") == ["勾股定理（同课异构）", "有理数的加法（常态课）"]  # a school's name; latest first
+    assert listed(q="100%") == [] and listed(q="_") == []  # wildcards are literal
+    assert client.get("/api/lessons", headers=h, params={"when": "someday"}).status_code == 422
+    assert client.get("/api/lessons", headers=h, params={"q": "x" * 101}).status_code == 422

@@ -2,7 +2,8 @@
 
 from datetime import UTC, date, datetime
 
-from tingke.semesters import current_semester, day_window, semester_bounds, semester_of
+from tingke.semesters import current_semester, semester_bounds, semester_of
+from tingke.timezone import day_window
 
 
 def test_labels_and_bounds(env):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -61,3 +62,76 @@ async def test_a_dual_room_is_not_a_broadcast_room_and_has_four_seats(relay: Rel
     assert full.value.status == 409 and "room_full" in full.value.body
     for peer, _ in [(first, None), *others]:
         await peer.leave()
+
+
+@pytest.mark.parametrize("interleaved", [True, False], ids=["audio-video-per-classroom", "videos-first"])
+async def test_an_observer_receives_every_section_of_every_classroom(relay: RelayProcess, room: str,
+                                                                     interleaved: bool):
+    """Regression (issue 12 part 3): an observer's offer has two sections of each kind, all in one
+    BUNDLE group. The relay used to answer with aiortc's "balanced" transports: the second section of
+    a kind stayed on a transport that was then stopped, so one classroom's video (browsers offer audio,
+    video, audio, video) or audio (all videos first) never arrived."""
+    def classroom(label: str, sub: str) -> str:
+        return live_token(room, "classroom", "dual", sub=sub, label=label)
+
+    master, _ = await peers.publish(relay.base_url, room, classroom("主讲", "1"))
+    rural, _ = await peers.publish(relay.base_url, room, classroom("辅助一", "2"))
+    observer = await peers.watch(relay.base_url, room, live_token(room, "viewer", "dual", sub="9"), video=2, audio=2,
+                                 interleaved=interleaved)
+    try:
+        for key in list(observer.tracks):
+            await observer.frames(20, kind=key)
+        received = {key: track.frames for key, track in observer.tracks.items()}
+    finally:
+        await observer.close()
+        await master.leave()
+        await rural.leave()
+    assert _labels(observer) == ["主讲", "辅助一"]
+    assert len(received) == 4 and all(frames >= 20 for frames in received.values()), received
+
+
+def _status(relay: RelayProcess, room: str, token: str) -> dict:
+    import httpx
+
+    reply = httpx.get(f"{relay.base_url}/rooms/{room}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+async def test_the_room_status_says_who_left_and_that_the_master_ended_the_lesson(relay: RelayProcess, room: str):
+    """The pages show a classroom that left (and one whose connection was lost) and the end of the lesson
+    from ``GET /rooms/{room}``: a classroom's departure used to leave it listed as before, and an ended
+    room looked like one that had not started."""
+    import httpx
+
+    def classroom(label: str, sub: str, master: bool = False) -> str:
+        return live_token(room, "classroom", "dual", sub=sub, label=label, master=master)
+
+    master_token = classroom("主讲", "1", master=True)
+    master, _ = await peers.publish(relay.base_url, room, master_token, audio=False)
+    rural, _ = await peers.publish(relay.base_url, room, classroom("辅助一", "2"), audio=False)
+    third, _ = await peers.publish(relay.base_url, room, classroom("辅助二", "3"), audio=False)
+    viewer = live_token(room, "viewer", "dual", sub="9")
+    assert [(p["label"], p["live"], p["gone"]) for p in _status(relay, room, viewer)["publishers"]] == [
+        ("主讲", True, None), ("辅助一", True, None), ("辅助二", True, None)]
+
+    assert await rural.leave() == 200
+    await third.kill()  # no DELETE: the relay sees the connection end
+    deadline = asyncio.get_running_loop().time() + 40
+    while True:
+        gone = {p["label"]: p["gone"] for p in _status(relay, room, viewer)["publishers"]}
+        if gone["辅助二"] is not None or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert gone == {"主讲": None, "辅助一": "left", "辅助二": "lost"}
+    status = _status(relay, room, viewer)
+    assert status["live"] and not status["ended"]
+
+    ended = httpx.post(f"{relay.base_url}/rooms/{room}/end", headers={"Authorization": f"Bearer {master_token}"},
+                       timeout=30)
+    assert ended.status_code == 200, ended.text
+    await master.kill()
+    after = _status(relay, room, viewer)
+    assert after["live"] is False and after["ended"] is True and after["end_reason"] == "ended_by_publisher"
+    never = _status(relay, "room-never-opened", live_token("room-never-opened", "viewer", "dual", sub="9"))
+    assert never["ended"] is False and never["end_reason"] is None

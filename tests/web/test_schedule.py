@@ -68,6 +68,26 @@ def test_schedule_dual_lesson_and_group(new_page, web_demo: dict[str, int]) -> N
     assert not page.js_errors, page.js_errors
 
 
+def test_a_classrooms_teacher_list_offers_the_chosen_schools_teachers(new_page, web_demo: dict[str, int]) -> None:
+    """Regression (issue 12): every classroom's teacher list offered every teacher of every school."""
+    page = new_page(phone=True)
+    sign_in(page, "teacher1", "/lessons/new")
+    page.select_option("#room-mode", "dual")
+    rural = page.locator("#classrooms .classroom").nth(1)
+    teachers = rural.locator("[name=room_teacher]")
+    expect(teachers).to_be_disabled()  # no school chosen yet
+    rural.locator("[name=room_school]").select_option(label="石桥村小学")
+    expect(teachers).to_be_enabled()
+    assert teachers.locator("option").all_inner_texts() == ["—", "张老师"]
+    teachers.select_option(label="张老师")
+    rural.locator("[name=room_school]").select_option(label="城东实验小学")
+    assert set(teachers.locator("option").all_inner_texts()) == {"—", "陈老师", "周老师", "赵校长"}
+    expect(teachers).to_have_value("")  # 张老师 does not teach there: the choice is cleared
+    rural.locator("[name=room_school]").select_option(label="青山乡中心小学")
+    assert teachers.locator("option").all_inner_texts() == ["—", "刘老师"]
+    assert not page.js_errors, page.js_errors
+
+
 def test_keyboard_sign_in_and_note_hotkey(new_page, web_demo: dict[str, int]) -> None:
     page = new_page()
     page.goto("/login")

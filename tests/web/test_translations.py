@@ -29,8 +29,10 @@ def test_every_used_key_exists_in_both_languages() -> None:
     dynamic = [f"status.{s}" for s in LessonStatus] + [f"kind.{k}" for k in LessonKind] + \
               [f"obs.state.{s}" for s in ObservationState] + [f"role.{r}" for r in UserRole] + \
               [f"visibility.{v}" for v in Visibility] + [f"room.{m}" for m in RoomMode] + \
-              [f"lessontype.{x}" for x in ("practice", "lecture", "dialogue", "mixed")] + \
+              [f"lessontype.{x}" for x in ("practice", "lecture", "dialogue", "mixed", "no_speech")] + \
               [f"agreement.{x}" for x in ("reliable", "tentative", "low", "insufficient")] + \
+              [f"lesson.why_not_observe.{x}" for x in ("own_lesson", "not_visible", "not_in_community",
+                                                       "researcher_other_subject", "researcher_outside_zone")] + \
               [f"job.stage.{x}" for x in ("ingest", "compose", "transcode", "storyboard", "board_text", "audio",
                                           "transcribe", "analyse", "store", "index")]
     keys = {**used_keys(), **{k: "(enum)" for k in dynamic}}

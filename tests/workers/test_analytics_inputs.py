@@ -61,3 +61,40 @@ def test_unknown_track_role_is_refused(tmp_path: Path) -> None:
     write_wav(silence, np.zeros(16000, np.float32))
     with pytest.raises(ValueError, match="role"):
         analyse_lesson([TrackAudio(silence, "principal")], [], 1.0)
+
+
+def beeping_microphone(seconds: float) -> np.ndarray:
+    """What Chromium's fake microphone sends (media/audio/fake_audio_input_stream.cc): a 20 ms beep
+    of 400 Hz every 500 ms, and nothing else."""
+    rate = 16000
+    audio = np.zeros(int(seconds * rate), np.float32)
+    beep = 0.5 * np.sin(2 * np.pi * 400 * np.arange(int(0.02 * rate)) / rate).astype(np.float32)
+    for start in range(0, audio.size - beep.size, rate // 2):
+        audio[start:start + beep.size] = beep
+    return audio
+
+
+def test_a_lesson_without_speech_is_no_speech_detected_not_a_practice_lesson(tmp_path: Path) -> None:
+    """Regression (issue 12): the dual lesson recorded with beeping fake microphones was classified
+    练习型 with Rt = 0."""
+    tracks = []
+    for role in ("teacher", "student"):  # a dual lesson: the master's and the remote classroom's tracks
+        path = tmp_path / f"{role}.wav"
+        write_wav(path, beeping_microphone(30.0))
+        tracks.append(TrackAudio(path, role))
+    result = analyse_lesson(tracks, [], 30.0, sample_seconds=3.0)
+    assert result["speech_detected"] is False and result["speech_seconds"] == 0
+    st = result["st"]
+    assert st["type"] == "no_speech" and st["type_label"] == "未检测到讲话"
+    assert st["rt"] is None and st["ch"] is None and st["point"] is None
+    assert st["samples"] == "S" * 10  # the samples stay as measured
+    assert result["talk_time"]["silence"]["fraction"] == 1.0
+    json.dumps(result)
+
+
+def test_a_lesson_with_speech_is_classified(tmp_path: Path) -> None:
+    lesson = make_lesson(SHORT_SCRIPT, tracks=True, cache_dir=tmp_path)
+    tracks = [TrackAudio(lesson.tracks["teacher"], "teacher"), TrackAudio(lesson.tracks["student"], "student")]
+    result = analyse_lesson(tracks, [], lesson.duration, sample_seconds=1.0)
+    assert result["speech_detected"] is True and result["speech_seconds"] > 1
+    assert result["st"]["type"] in ("practice", "lecture", "dialogue", "mixed") and result["st"]["rt"] is not None

@@ -31,9 +31,10 @@ from workers.analytics.activity import (
     SpeechActivity,
     activity_from_tracks,
     merge_regions,
+    total_seconds,
 )
 from workers.analytics.speakers import cluster_speakers
-from workers.analytics.st import st_analysis
+from workers.analytics.st import speech_detected, st_analysis
 from workers.analytics.talk import questions_and_wait, talk_time
 
 MIXED = "mixed"
@@ -130,11 +131,14 @@ def analyse_lesson(
     interval = sample_seconds or get_settings().st_sample_seconds
     labelled = label_segments_with_speaker(segments, activity)
     speakers = [s.speaker for s in labelled]
+    speech_seconds = total_seconds(activity.all_speech())
     return {
         "duration": round(duration, 2),
+        "speech_seconds": round(speech_seconds, 2),
+        "speech_detected": speech_detected(speech_seconds, duration),  # False: "no speech detected"
         "speaker_method": activity.method,
         "speaker_details": activity.details,
-        "st": st_analysis(activity.of(TEACHER), duration, interval),
+        "st": st_analysis(activity.of(TEACHER), duration, interval, speech_seconds),
         "talk_time": talk_time(activity),
         "questions": questions_and_wait(segments, speakers, activity),
         "speech": {role: [[round(a, 2), round(b, 2)] for a, b in activity.of(role)] for role in (TEACHER, STUDENT)},

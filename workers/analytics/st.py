@@ -12,6 +12,11 @@ teacher's speech (between sentences of one turn) still count as the teacher spea
 
 Samples sit in the middle of each interval, t_k = (k + 0.5) * interval, for every whole interval
 of the lesson (a lesson shorter than one interval gets a single sample in its middle).
+
+A recording with (almost) no speech at all (a muted or broken microphone, a test tone such as a
+browser's beeping fake microphone) is not a practice lesson: every sample would be S, so Rt = 0
+would classify it 练习型. Below ``MIN_SPEECH_SECONDS`` and ``MIN_SPEECH_SHARE`` of the lesson in
+speech, the type is ``no_speech`` ("no speech detected") and Rt, Ch and the point are None.
 """
 
 from __future__ import annotations
@@ -21,12 +26,21 @@ from typing import Any
 from workers.analytics.activity import Region, covers, merge_regions
 
 BRIDGE_SECONDS = 1.0
+MIN_SPEECH_SECONDS = 1.0
+MIN_SPEECH_SHARE = 0.01  # 27 s of a 45-minute lesson
+NO_SPEECH = "no_speech"
 LESSON_TYPES = {
     "practice": "练习型",
     "lecture": "讲授型",
     "dialogue": "对话型",
     "mixed": "混合型",
+    NO_SPEECH: "未检测到讲话",
 }
+
+
+def speech_detected(speech_seconds: float, duration: float) -> bool:
+    """Whether a lesson holds enough speech (anyone's) for an S-T classification."""
+    return speech_seconds >= max(MIN_SPEECH_SECONDS, MIN_SPEECH_SHARE * duration)
 
 
 def sample_times(duration: float, interval: float) -> list[float]:
@@ -67,11 +81,15 @@ def st_metrics(codes: list[str]) -> dict[str, Any]:
             "type": kind, "type_label": LESSON_TYPES[kind]}
 
 
-def st_analysis(teacher: list[Region], duration: float, interval: float) -> dict[str, Any]:
-    """The full S-T result: samples, metrics, curve and the Rt-Ch point."""
+def st_analysis(teacher: list[Region], duration: float, interval: float,
+                speech_seconds: float | None = None) -> dict[str, Any]:
+    """The full S-T result: samples, metrics, curve and the Rt-Ch point. ``speech_seconds`` (everyone's
+    speech) decides whether the lesson can be classified at all (see :func:`speech_detected`)."""
     times = sample_times(duration, interval)
     codes = code_samples(teacher, times)
     metrics = st_metrics(codes)
+    if speech_seconds is not None and not speech_detected(speech_seconds, duration):
+        metrics.update(rt=None, ch=None, type=NO_SPEECH, type_label=LESSON_TYPES[NO_SPEECH])
     curve = [{"t": 0.0, "s": 0, "T": 0}]
     s_count = t_count = 0
     for t, code in zip(times, codes, strict=True):
@@ -86,5 +104,5 @@ def st_analysis(teacher: list[Region], duration: float, interval: float) -> dict
         "sample_times": [round(t, 2) for t in times],
         **metrics,
         "curve": curve,
-        "point": {"rt": metrics["rt"], "ch": metrics["ch"]},
+        "point": None if metrics["type"] == NO_SPEECH else {"rt": metrics["rt"], "ch": metrics["ch"]},
     }

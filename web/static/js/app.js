@@ -85,6 +85,22 @@ export async function api(method, url, body) {
   return reply.status === 204 ? null : reply.json().catch(() => null);
 }
 
+const districtZone = document.body.dataset.tz || "Asia/Shanghai";
+
+/** An API time (UTC ISO 8601) as the district reads it, "2026-12-01 09:00" (`dateOnly`: "2026-12-01"),
+ *  whatever zone this browser is in: the same rule as the server's tingke/timezone.py. */
+export function localTime(iso, { dateOnly = false } = {}) {
+  if (!iso) return "";
+  const moment = new Date(iso);
+  if (Number.isNaN(moment.getTime())) return "";
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+    timeZone: districtZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(moment).map((p) => [p.type, p.value]));
+  const day = `${parts.year}-${parts.month}-${parts.day}`;
+  return dateOnly ? day : `${day} ${parts.hour}:${parts.minute}`;
+}
+
 /** Seconds → mm:ss (h:mm:ss past an hour). */
 export function clock(seconds) {
   const s = Math.max(0, Math.floor(seconds || 0));

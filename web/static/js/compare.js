@@ -71,8 +71,8 @@ const talkRows = [];
 analytics.forEach((raw, i) => {
   const a = raw?.analytics ?? raw;
   if (!a?.st) return;
-  cols[i].querySelector(".analytics").textContent =
-    t("report.lesson_type", { type: t(`lessontype.${a.st.type}`), rt: fmt(a.st.rt), ch: fmt(a.st.ch) });
+  cols[i].querySelector(".analytics").textContent = a.st.type === "no_speech" ? t("lessontype.no_speech")
+    : t("report.lesson_type", { type: t(`lessontype.${a.st.type}`), rt: fmt(a.st.rt), ch: fmt(a.st.ch) });
   const tt = a.talk_time || {};
   talkRows.push({ name: data.lessons[i].teacher_name, teacher: tt.teacher?.fraction, students: tt.students?.fraction, silence: tt.silence?.fraction });
 });

@@ -1,5 +1,5 @@
 // Threads about one lesson, note or group: list (newest activity first, paged) and start a new one.
-import { api, errorText, t, toast } from "/static/js/app.js";
+import { api, errorText, localTime, t, toast } from "/static/js/app.js";
 
 const section = document.getElementById("discussion");
 const list = document.getElementById("thread-list");
@@ -16,7 +16,7 @@ function item(thread) {
   link.textContent = thread.title;
   const meta = document.createElement("div");
   meta.className = "meta";
-  const when = new Date(thread.last_post_at).toLocaleString();
+  const when = localTime(thread.last_post_at);
   meta.textContent = `${thread.author.display_name} · ${thread.author.school_name} · ${t("disc.posts", { n: thread.post_count })} · ${when}`;
   const preview = document.createElement("div");
   preview.textContent = thread.preview;

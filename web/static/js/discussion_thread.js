@@ -1,5 +1,5 @@
 // One thread: posts oldest first (paged), reply (optionally to a post), edit and delete my posts.
-import { api, errorText, pageData, t, toast } from "/static/js/app.js";
+import { api, errorText, localTime, pageData, t, toast } from "/static/js/app.js";
 
 const thread = pageData("thread-data");
 const box = document.getElementById("posts");
@@ -40,7 +40,7 @@ function render(post) {
   const head = document.createElement("div");
   head.className = "meta";
   const edited = post.edited_at ? ` · ${t("disc.edited")}` : "";
-  head.textContent = `${post.author.display_name} · ${post.author.school_name} · ${new Date(post.created_at).toLocaleString()}${edited}`;
+  head.textContent = `${post.author.display_name} · ${post.author.school_name} · ${localTime(post.created_at)}${edited}`;
   node.append(head);
   if (post.reply_to_id) {
     const ref = document.createElement("a");

@@ -1,6 +1,7 @@
 // WHIP/WHEP with the relay, shared by the live pages: non-trickle signalling (the offer is posted
 // once ICE gathering is complete), H.264 preference, relay tokens from the API, room status.
 import { api } from "/static/js/app.js";
+import { receivedQuality } from "/static/js/link_quality.js";
 
 export class RelayError extends Error {
   constructor(status, code, message) { super(message || code || `HTTP ${status}`); this.status = status; this.code = code; }
@@ -78,26 +79,75 @@ export async function endRoom(g) {
     .catch(() => null);
 }
 
+const ROOM_POLL_MS = 2500;
+const QUALITY_MS = 2000;
+const SWAP_WAIT_MS = 5000; // a re-subscription waits this long at most for pictures before replacing the old one
+const OVER_CHECK_MS = 10_000; // how often a room that went quiet is checked with the API for the lesson's end
+const LESSON_OVER = new Set(["lesson_finished", "lesson_ready"]);
+
+/** Resolves once `pc` is connected and every video track has media (a remote track unmutes when its
+ *  first packets arrive), or after `ms`. */
+function mediaFlowing(pc, tracks, ms) {
+  const videos = tracks.filter((track) => track.kind === "video");
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const check = () => {
+      if (pc.connectionState === "connected" && videos.every((track) => !track.muted)) { clearTimeout(timer); resolve(); }
+    };
+    pc.addEventListener("connectionstatechange", check);
+    videos.forEach((track) => track.addEventListener("unmute", check));
+    check();
+  });
+}
+
 /**
- * Receive every publisher of the room except `ownLabel` (a dual classroom) through one WHEP session,
- * re-subscribing when the set of published tracks changes. `show(label, name, stream)` is called once
- * per publisher and session; `onState(state)` reports "waiting" | "connecting" | "connected" | "failed".
+ * Receive every publisher of the room except `ownLabel` (a dual classroom) through one WHEP session.
+ *
+ * Callbacks: `show(label, name, stream)` once per publisher and session; `onState(state)` with
+ * "waiting" | "connecting" | "connected" | "disconnected" | "failed" | "left" (every other publisher has
+ * left) | "ended"; `onPresence(label, gone)` with gone null (publishing), "left" or "lost" (its
+ * connection dropped; it may come back); `onQuality(label, {rtt, loss})` every two seconds;
+ * `onEnded(reason)` once when the lesson is over; `onStatus(status)` with the relay's room status.
+ *
+ * A classroom that joins later (the relay's revision changes) is received by a new WHEP session made
+ * before the old one is closed: the pictures already shown go on until the new session has media.
  */
 export class RoomWatcher {
-  constructor({ fetchGrant, ownLabel = "", show, onState, onStatus }) {
-    Object.assign(this, { fetchGrant, ownLabel, show, onState: onState || (() => {}), onStatus: onStatus || (() => {}) });
+  constructor({ fetchGrant, ownLabel = "", show, onState, onStatus, onPresence, onQuality, onEnded }) {
+    const none = () => {};
+    Object.assign(this, { fetchGrant, ownLabel, show, onState: onState || none, onStatus: onStatus || none,
+                          onPresence: onPresence || none, onQuality: onQuality || none, onEnded: onEnded || none });
     this.g = null; this.grantAt = 0; this.pc = null; this.location = null; this.revision = -1; this.stopped = false;
+    this.tracks = []; this.counters = {}; this.others = []; this.sawLive = false; this.overCheckedAt = 0;
+    this.ended = false; this.state = "idle";
   }
 
-  async freshGrant() {
-    if (!this.g || Date.now() - this.grantAt > (this.g.expires_in * 1000) / 2) {
+  async freshGrant(force = false) {
+    if (force || !this.g || Date.now() - this.grantAt > (this.g.expires_in * 1000) / 2) {
       this.g = await this.fetchGrant();
       this.grantAt = Date.now();
     }
     return this.g;
   }
 
-  start() { this.loop(); }
+  start() {
+    this.loop();
+    this.qualityTimer = setInterval(() => this.sampleQuality().catch(() => null), QUALITY_MS);
+  }
+
+  setState(state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.onState(state);
+  }
+
+  /** The state the page shows: the connection's, except that a connection to classrooms that all left says so. */
+  reportState() {
+    if (this.ended) return this.setState("ended");
+    if (!this.pc) return;
+    const state = this.pc.connectionState;
+    this.setState(state === "connected" && this.others.length && !this.others.some((p) => p.live) ? "left" : state);
+  }
 
   async loop() {
     while (!this.stopped) {
@@ -105,45 +155,94 @@ export class RoomWatcher {
         const g = await this.freshGrant();
         const status = await roomStatus(g);
         this.onStatus(status);
+        if (status.ended || (!status.live && await this.lessonOver())) {
+          this.end(status.end_reason || "lesson_over");
+          return;
+        }
+        if (status.live) this.sawLive = true;
         const others = status.publishers.filter((p) => p.label !== this.ownLabel && p.kinds.length);
+        this.others = others;
+        for (const p of others) this.onPresence(p.label, p.live ? null : p.gone || "lost");
         const broken = this.pc && ["failed", "closed"].includes(this.pc.connectionState);
         if (!others.length) {
           this.close();
-          this.onState("waiting");
+          this.setState("waiting");
         } else if (status.revision !== this.revision || broken || !this.pc) {
           await this.subscribe(g, others, status.revision);
+        } else {
+          this.reportState();
         }
       } catch (err) {
+        if (LESSON_OVER.has(err.code)) { this.end(err.code); return; }
         this.close();
-        this.onState(err.status === 404 ? "waiting" : "failed");
+        this.setState(err.status === 404 ? "waiting" : "failed");
       }
-      await new Promise((r) => setTimeout(r, 3000));
+      await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
     }
   }
 
+  /** Whether a room that is not (or no longer) live belongs to a lesson that is over, by the API's word
+   *  (the relay forgets ended rooms when it restarts). Asked only after the room was seen live. */
+  async lessonOver() {
+    if (!this.sawLive || Date.now() - this.overCheckedAt < OVER_CHECK_MS) return false;
+    this.overCheckedAt = Date.now();
+    const g = await this.freshGrant(true); // a publish grant of a finished lesson is refused: lesson_finished
+    return Boolean(g.status) && !["scheduled", "live"].includes(g.status);
+  }
+
+  end(reason) {
+    if (this.ended) return;
+    this.ended = true;
+    this.stop();
+    this.setState("ended");
+    this.onEnded(reason);
+  }
+
   async subscribe(g, publishers, revision) {
-    this.close();
-    this.onState("connecting");
+    const old = { pc: this.pc, location: this.location };
+    if (!old.pc || this.state !== "connected") this.setState("connecting");
     const pc = newPeer(g.ice_servers);
-    this.pc = pc;
     for (const p of publishers) for (const kind of p.kinds) pc.addTransceiver(kind, { direction: "recvonly" });
-    const pending = [];
-    pc.ontrack = (event) => pending.push(event);
-    pc.onconnectionstatechange = () => this.onState(pc.connectionState);
-    const { location, tracks } = await signal(g.whep_url, g.token, pc);
-    this.location = location; this.revision = revision;
-    const streams = new Map();
+    const events = [];
+    pc.ontrack = (event) => events.push(event);
+    let answer;
+    try {
+      answer = await signal(g.whep_url, g.token, pc);
+    } catch (err) {
+      pc.close();
+      throw err;
+    }
+    const streams = new Map(); // label → {name, stream}
     const place = (event) => {
-      const info = tracks.find((t) => t.mid === event.transceiver.mid);
+      const info = answer.tracks.find((track) => track.mid === event.transceiver.mid);
       if (!info) return;
-      if (!streams.has(info.label)) {
-        streams.set(info.label, new MediaStream());
-        this.show(info.label, info.name, streams.get(info.label));
-      }
-      streams.get(info.label).addTrack(event.track);
+      if (!streams.has(info.label)) streams.set(info.label, { name: info.name, stream: new MediaStream() });
+      streams.get(info.label).stream.addTrack(event.track);
     };
-    pending.forEach(place);
+    events.forEach(place);
     pc.ontrack = place;
+    if (old.pc) await mediaFlowing(pc, events.map((e) => e.track), SWAP_WAIT_MS);
+    if (this.stopped) {
+      hangUp(answer.location, g.token);
+      pc.close();
+      return;
+    }
+    if (old.pc) { hangUp(old.location, g.token); old.pc.close(); }
+    this.pc = pc; this.location = answer.location; this.revision = revision;
+    this.tracks = answer.tracks; this.counters = {};
+    pc.onconnectionstatechange = () => this.reportState();
+    for (const [label, { name, stream }] of streams) this.show(label, name, stream);
+    this.reportState();
+  }
+
+  async sampleQuality() {
+    const pc = this.pc;
+    if (!pc || pc.connectionState !== "connected") return;
+    const labelOf = (mid) => this.tracks.find((track) => track.mid === mid)?.label;
+    const { qualities, counters } = await receivedQuality(pc, labelOf, this.counters);
+    if (pc !== this.pc) return;
+    this.counters = counters;
+    for (const [label, quality] of qualities) this.onQuality(label, quality);
   }
 
   close() {
@@ -151,38 +250,12 @@ export class RoomWatcher {
       hangUp(this.location, this.g?.token);
       this.pc.close();
     }
-    this.pc = null; this.location = null; this.revision = -1;
+    this.pc = null; this.location = null; this.revision = -1; this.tracks = [];
   }
 
-  stop() { this.stopped = true; this.close(); }
-}
-
-/** A <figure> with a <video> for one publisher, reused across re-subscriptions (keyed by label). */
-export function videoTile(container, label, caption, stream, muted = true) {
-  let figure = [...container.querySelectorAll("figure.tile")].find((f) => f.dataset.label === label);
-  if (!figure) {
-    figure = document.createElement("figure");
-    figure.className = "tile";
-    figure.dataset.label = label;
-    const video = document.createElement("video");
-    video.autoplay = true; video.playsInline = true; video.muted = muted;
-    video.setAttribute("playsinline", "");
-    const text = document.createElement("figcaption");
-    text.textContent = caption || label;
-    figure.append(video, text);
-    container.append(figure);
-    countFrames(video);
+  stop() {
+    this.stopped = true;
+    clearInterval(this.qualityTimer);
+    this.close();
   }
-  const video = figure.querySelector("video");
-  video.srcObject = stream;
-  video.play().catch(() => null);
-  return video;
-}
-
-/** Count presented frames on video.dataset.frames (requestVideoFrameCallback), for status and tests. */
-export function countFrames(video) {
-  video.dataset.frames = "0";
-  if (!video.requestVideoFrameCallback) return;
-  const tick = () => { video.dataset.frames = String(Number(video.dataset.frames) + 1); video.requestVideoFrameCallback(tick); };
-  video.requestVideoFrameCallback(tick);
 }

@@ -1,12 +1,14 @@
 // Observer (远程听课): low-delay WHEP view of every publisher, with notes into my observation
 // stamped on the lesson clock (seconds since the lesson went live, from the relay).
 import { api, clock, errorText, pageData, t, toast } from "/static/js/app.js";
-import { grant, RoomWatcher, videoTile } from "/static/js/live.js";
+import { grant, RoomWatcher } from "/static/js/live.js";
+import { findTile, showPresence, showQuality, videoTile } from "/static/js/live_tiles.js";
 
 const data = pageData("live-data");
 const $ = (id) => document.getElementById(id);
 const tiles = $("tiles");
 let liveAt = null; // performance.now() at lesson clock 0
+let endedAt = null; // the lesson clock stops where the lesson ended
 let observationId = data.observation_id;
 
 const watcher = new RoomWatcher({
@@ -14,6 +16,13 @@ const watcher = new RoomWatcher({
   show: (label, name, stream) =>
     videoTile(tiles, label, data.lesson.mode === "dual" ? `${label} · ${name}` : name, stream, !$("sound").checked),
   onState: (state) => { $("live-state").dataset.state = state; $("live-state").textContent = t(`live.others.${state}`); },
+  onPresence: (label, gone) => showPresence(findTile(tiles, label), gone),
+  onQuality: (label, q) => showQuality(findTile(tiles, label), q),
+  onEnded: () => {
+    endedAt = performance.now();
+    for (const figure of tiles.querySelectorAll("figure.tile")) showQuality(figure, null);
+    $("lesson-over").classList.remove("hidden");
+  },
   onStatus: (status) => {
     if (status.live_seconds != null) liveAt = performance.now() - status.live_seconds * 1000;
     $("viewers").textContent = t("live.viewers", { n: status.viewers });
@@ -26,7 +35,7 @@ $("sound").addEventListener("change", () => {
   for (const video of tiles.querySelectorAll("video")) video.muted = !$("sound").checked;
 });
 
-const lessonSeconds = () => (liveAt === null ? 0 : Math.max(0, (performance.now() - liveAt) / 1000));
+const lessonSeconds = () => (liveAt === null ? 0 : Math.max(0, ((endedAt ?? performance.now()) - liveAt) / 1000));
 setInterval(() => { $("lesson-clock").textContent = clock(lessonSeconds()); }, 500);
 
 function showNotes() {

@@ -1,5 +1,5 @@
 // My notifications: newest first; opening one marks it read.
-import { api } from "/static/js/app.js";
+import { api, localTime, t } from "/static/js/app.js";
 
 const list = document.getElementById("notif-list");
 const more = document.getElementById("notif-more");
@@ -12,7 +12,10 @@ async function load() {
     li.className = "notification" + (n.read ? "" : " unread");
     const link = document.createElement("a");
     link.href = n.link || "#";
-    link.textContent = n.text;
+    // said in the reader's language when the table knows the kind (its values in n.params), else as stored
+    const key = `notif.kind.${n.kind}`;
+    const said = Object.keys(n.params || {}).length ? t(key, n.params) : key;
+    link.textContent = said !== key ? said : n.text;
     link.addEventListener("click", async (event) => {
       if (n.read) return;
       event.preventDefault();
@@ -21,7 +24,7 @@ async function load() {
     });
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = new Date(n.created_at).toLocaleString();
+    meta.textContent = localTime(n.created_at);
     li.append(link, meta);
     list.append(li);
   }

@@ -31,7 +31,8 @@ else attachLessonVideo(data.lesson.id, $("video")).then((ok) => {
 /** A live lesson: the low-delay view of every classroom beside the rubric, and the clock set to the
  *  relay's lesson clock (seconds since the lesson went live), so notes line up with the recording. */
 async function watchLive() {
-  const { grant, RoomWatcher, videoTile } = await import("/static/js/live.js");
+  const { grant, RoomWatcher } = await import("/static/js/live.js");
+  const { findTile, showPresence, showQuality, videoTile } = await import("/static/js/live_tiles.js");
   const tiles = $("live-tiles");
   $("clock-box").querySelector("p.meta")?.classList.add("hidden"); // the relay runs the clock, not the observer
   const muted = () => !$("live-sound").checked;
@@ -39,6 +40,9 @@ async function watchLive() {
     fetchGrant: () => grant(data.lesson.id, "watch"),
     show: (label, name, stream) => videoTile(tiles, label, name, stream, muted()),
     onState: (state) => { $("live-state").dataset.state = state; $("live-state").textContent = t(`live.others.${state}`); },
+    onPresence: (label, gone) => showPresence(findTile(tiles, label), gone),
+    onQuality: (label, q) => showQuality(findTile(tiles, label), q),
+    onEnded: () => lessonClock.pause(), // the lesson is over: its clock stops where it ended
     onStatus: (status) => {
       if (status.live_seconds == null) return;
       lessonClock.seek(status.live_seconds);

@@ -106,9 +106,14 @@ function renderAnalytics(raw) {
   if (!a || !a.st) return;
   $("analytics-card").classList.remove("hidden");
   const st = a.st;
-  $("lesson-type").textContent = t("report.lesson_type", { type: t(`lessontype.${st.type}`), rt: fmt(st.rt, 2), ch: fmt(st.ch, 2) });
-  stCurve($("st-curve"), [...(st.samples || "")], st.sample_seconds);
-  rtCh($("rt-ch"), st.rt, st.ch);
+  if (a.speech_detected === false || st.type === "no_speech") { // not a 练习型 lesson with Rt = 0: nothing to classify
+    $("lesson-type").textContent = t("report.no_speech");
+    $("st-curve").parentElement.classList.add("hidden");
+  } else {
+    $("lesson-type").textContent = t("report.lesson_type", { type: t(`lessontype.${st.type}`), rt: fmt(st.rt, 2), ch: fmt(st.ch, 2) });
+    stCurve($("st-curve"), [...(st.samples || "")], st.sample_seconds);
+    rtCh($("rt-ch"), st.rt, st.ch);
+  }
   const tt = a.talk_time || {};
   const share = (k) => tt[k]?.fraction ?? 0;
   talkShares($("talk-shares"), [{ name: t("report.this_lesson"), teacher: share("teacher"), students: share("students"), silence: share("silence") },
