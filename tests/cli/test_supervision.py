@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import TINGKE, _alive, _env, _free_port
+from tests.cli.test_cli import TINGKE, _env, _free_port
+from tests.support import procs
 
 
 def test_backoff_doubles_to_the_cap_and_resets_after_a_stable_run() -> None:
@@ -26,32 +27,11 @@ def test_backoff_doubles_to_the_cap_and_resets_after_a_stable_run() -> None:
     assert describe_exit(-9) == "code -9 (SIGKILL)" and describe_exit(1) == "code 1"
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every living process below ``pid`` (from /proc: children of children too)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {p for p, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return {p for p in found if _alive(p)}
-
-
 def _plane_pid(run_pid: int, plane: str) -> int | None:
     """The pid of the direct child of ``tingke run`` serving ``plane`` (``tingke.cli <plane>``)."""
-    for pid in _descendants(run_pid):
-        try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == run_pid and b"tingke.cli" in args and plane.encode() in args:
+    for pid in procs.children(run_pid):
+        args = procs.cmdline(pid)
+        if "tingke.cli" in args and plane in args:
             return pid
     return None
 
@@ -121,7 +101,7 @@ def test_a_killed_plane_is_restarted_while_the_api_keeps_answering(tmp_path: Pat
         assert f"the relay plane (pid {first_relay}) exited with code -9 (SIGKILL)" in text, text
         assert f"the worker plane (pid {first_worker}) exited with code -9 (SIGKILL)" in text, text
 
-        everything = _descendants(proc.pid)
+        everything = procs.descendants(proc.pid)
         assert len(everything) >= 3
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
@@ -131,5 +111,5 @@ def test_a_killed_plane_is_restarted_while_the_api_keeps_answering(tmp_path: Pat
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     time.sleep(0.5)
-    assert not [pid for pid in everything if _alive(pid)], "Ctrl-C must stop every process tingke run started"
+    assert not [pid for pid in everything if procs.alive(pid)], "Ctrl-C must stop every process tingke run started"
     assert not _answers(health, timeout=1) and not _answers(relay_health, timeout=1)
