@@ -3,6 +3,7 @@ and Ctrl-C still stops every process it started (children of children included).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -113,3 +114,32 @@ def test_a_killed_plane_is_restarted_while_the_api_keeps_answering(tmp_path: Pat
     time.sleep(0.5)
     assert not [pid for pid in everything if procs.alive(pid)], "Ctrl-C must stop every process tingke run started"
     assert not _answers(health, timeout=1) and not _answers(relay_health, timeout=1)
+
+
+@pytest.mark.slow
+def test_planes_die_with_a_killed_tingke_run(tmp_path: Path) -> None:
+    """``tingke run`` itself killed with -9 runs no cleanup: its planes must not serve on as orphans."""
+    port, relay_port = _free_port(), _free_port()
+    env = _env(tmp_path / "data", TINGKE_RELAY_PORT=str(relay_port))
+    proc = subprocess.Popen([*TINGKE, "run", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    health = f"http://127.0.0.1:{port}/api/health"
+    planes: set[int] = set()
+    try:
+        _wait(lambda: _answers(health) and _answers(f"http://127.0.0.1:{relay_port}/health"), 120, "the planes")
+        _wait(lambda: _plane_pid(proc.pid, "worker") is not None, 60, "the worker")
+        planes = procs.descendants(proc.pid)
+        assert len(planes) >= 3
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while [p for p in planes if procs.alive(p)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in planes if procs.alive(p)], "the planes outlived tingke run"
+        assert not _answers(health, timeout=1)
+    finally:
+        for pid in planes:  # what a failure left behind
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
