@@ -50,7 +50,7 @@ services:
 	@bash .ci/services.sh
 
 test: setup services
-	$(VENV)/bin/pytest -q -ra $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -ra --durations=25 $(PYTEST_ARGS)
 
 bench: setup services
 	@command -v janus >/dev/null || { echo "installing Debian's janus (the relay benchmark's peer)"; \
