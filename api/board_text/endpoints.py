@@ -6,19 +6,17 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.board_text.schemas import BoardLineOut, BoardTextOut
-from api.deps import DB, Access
-from api.lessons.service import get_visible
-from api.types import PathId
+from api.deps import DB
+from api.lessons.deps import VisibleLesson
 from models import BoardTextLine
 
 router = APIRouter(tags=["media"])
 
 
 @router.get("/api/lessons/{lesson_id}/board-text", response_model=BoardTextOut)
-def board_text(lesson_id: PathId, session: DB, ctx: Access) -> BoardTextOut:
+def board_text(lesson: VisibleLesson, session: DB) -> BoardTextOut:
     """Every line read off the board and the slides, in the order they appeared (404 for a lesson the caller
     may not see, as for the transcript)."""
-    lesson = get_visible(session, ctx, lesson_id)
     rows = session.scalars(select(BoardTextLine).where(BoardTextLine.lesson_id == lesson.id)
                            .order_by(BoardTextLine.idx)).all()
     return BoardTextOut(lesson_id=lesson.id, status=lesson.status.value,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from api.deps import DB, Access
 from api.errors import APIError, not_found
-from api.lessons.service import get_managed, get_visible
+from api.lessons.deps import ManagedLesson
+from api.lessons.service import get_visible
 from api.media.service import active_job
 from models import Job, LessonStatus, MediaAsset, MediaKind
 from tingke import jobs_client
@@ -40,9 +41,8 @@ def get_job(job_id: int, session: DB, ctx: Access) -> dict[str, Any]:
 
 
 @router.post("/lessons/{lesson_id}/reprocess", status_code=202)
-def reprocess(lesson_id: int, session: DB, ctx: Access) -> JSONResponse:
+def reprocess(lesson: ManagedLesson, session: DB) -> JSONResponse:
     """Run the whole pipeline again (after a failure, or with better models); 409 while a job runs."""
-    lesson = get_managed(session, ctx, lesson_id)
     running = active_job(session, lesson.id)
     if running is not None:
         raise APIError(409, "job_running", f"Job {running.id} of this lesson is still {running.state.value}.")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import DB, Access
 from api.lessons import service
+from api.lessons.deps import ManagedLesson, VisibleLesson
 from api.lessons.schemas import GroupIn, GroupOut, LessonIn, LessonOut, LessonPatch
 from api.pagination import Page, Paging
 from api.types import PathId
@@ -46,13 +47,12 @@ def create_lesson(data: LessonIn, session: DB, ctx: Access) -> LessonOut:
 
 
 @router.get("/lessons/{lesson_id}", response_model=LessonOut)
-def get_lesson(lesson_id: PathId, session: DB, ctx: Access) -> LessonOut:
-    return service.to_out(service.get_visible(session, ctx, lesson_id))
+def get_lesson(lesson: VisibleLesson) -> LessonOut:
+    return service.to_out(lesson)
 
 
 @router.patch("/lessons/{lesson_id}", response_model=LessonOut)
-def patch_lesson(lesson_id: PathId, data: LessonPatch, session: DB, ctx: Access) -> LessonOut:
-    lesson = service.get_managed(session, ctx, lesson_id)
+def patch_lesson(lesson: ManagedLesson, data: LessonPatch, session: DB, ctx: Access) -> LessonOut:
     return service.to_out(service.update(session, ctx, lesson, data))
 
 

@@ -14,7 +14,7 @@ from api.access import can_publish_live
 from api.audit.media import note_media_access
 from api.deps import DB, Access
 from api.errors import APIError, forbidden
-from api.lessons.service import get_visible
+from api.lessons.deps import VisibleLesson
 from api.live import audience, service
 from api.live.schemas import LiveAudience, PublishGrant, WatchGrant
 from api.media import serving
@@ -39,11 +39,11 @@ def watch_live(lesson_id: PathId, session: DB, ctx: Access) -> WatchGrant:
 
 
 @router.get("/api/lessons/{lesson_id}/live/audience", response_model=LiveAudience)
-def live_audience(lesson_id: PathId, session: DB, ctx: Access) -> LiveAudience:
+def live_audience(lesson: VisibleLesson, ctx: Access) -> LiveAudience:
     """How many are watching the live HLS now (the broadcaster adds the relay's WebRTC viewers)."""
-    if not can_publish_live(ctx, get_visible(session, ctx, lesson_id)):
+    if not can_publish_live(ctx, lesson):
         raise forbidden("Only the lesson's teachers see who is watching. 只有授课教师可以查看观看人数。")
-    return LiveAudience(hls_viewers=audience.watching(lesson_id))
+    return LiveAudience(hls_viewers=audience.watching(lesson.id))
 
 
 @router.get("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)

@@ -14,7 +14,8 @@ from starlette.requests import ClientDisconnect
 from api.audit.media import note_media_access
 from api.deps import DB, Access, CurrentUser
 from api.errors import APIError
-from api.lessons.service import get_managed, get_visible
+from api.lessons.deps import VisibleLesson
+from api.lessons.service import get_managed
 from api.media import service, serving, uploads
 from models import LessonAnalytics, TranscriptSegment
 from tingke.signing import check_media_url
@@ -128,10 +129,10 @@ def cancel_upload(uid: str, user: CurrentUser) -> Response:
 # ---- playback -----------------------------------------------------------------------------------
 
 @router.get("/api/lessons/{lesson_id}/media")
-def lesson_media(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
+def lesson_media(lesson: VisibleLesson, session: DB, ctx: Access) -> dict[str, Any]:
     """Signed, expiring URLs of the HLS ladder, audio-only rendition, poster, storyboard key frames,
     subtitles and download; only for people who may see the lesson."""
-    return service.lesson_media(session, get_visible(session, ctx, lesson_id), viewer=ctx.user.id)
+    return service.lesson_media(session, lesson, viewer=ctx.user.id)
 
 
 @router.get("/media/{path:path}", include_in_schema=False)
@@ -167,8 +168,7 @@ def _media_response(path: str, request: Request, md5: str | None, expires: str |
 # ---- transcript, subtitles, analytics -------------------------------------------------------------
 
 @router.get("/api/lessons/{lesson_id}/transcript")
-def transcript(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
-    lesson = get_visible(session, ctx, lesson_id)
+def transcript(lesson: VisibleLesson, session: DB) -> dict[str, Any]:
     rows = session.scalars(select(TranscriptSegment).where(TranscriptSegment.lesson_id == lesson.id)
                            .order_by(TranscriptSegment.idx)).all()
     return {"lesson_id": lesson.id, "status": lesson.status.value,
@@ -177,18 +177,16 @@ def transcript(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
 
 
 @router.get("/api/lessons/{lesson_id}/subtitles.vtt", response_class=PlainTextResponse)
-def subtitles(lesson_id: int, session: DB, ctx: Access) -> PlainTextResponse:
+def subtitles(lesson: VisibleLesson, session: DB) -> PlainTextResponse:
     from tingke.webvtt import to_webvtt
 
-    lesson = get_visible(session, ctx, lesson_id)
     rows = session.scalars(select(TranscriptSegment).where(TranscriptSegment.lesson_id == lesson.id)
                            .order_by(TranscriptSegment.idx)).all()
     return PlainTextResponse(to_webvtt(rows), media_type="text/vtt; charset=utf-8")
 
 
 @router.get("/api/lessons/{lesson_id}/analytics")
-def analytics(lesson_id: int, session: DB, ctx: Access) -> dict[str, Any]:
-    lesson = get_visible(session, ctx, lesson_id)
+def analytics(lesson: VisibleLesson, session: DB) -> dict[str, Any]:
     row = session.get(LessonAnalytics, lesson.id)
     if row is None:
         raise APIError(404, "not_ready", "The lesson has not been analysed yet. 课堂分析尚未完成。")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from api.access import can_read_observation
 from api.deps import DB, Access
-from api.lessons.service import get_visible
+from api.lessons.deps import VisibleLesson
 from api.observations import service
 from api.observations.schemas import (
     NoteIn,
@@ -23,14 +23,12 @@ router = APIRouter(prefix="/api", tags=["observations"])
 
 
 @router.post("/lessons/{lesson_id}/observations", response_model=ObservationOut, status_code=201)
-def start_observation(lesson_id: PathId, data: ObservationIn, session: DB, ctx: Access) -> ObservationOut:
-    lesson = get_visible(session, ctx, lesson_id)
+def start_observation(lesson: VisibleLesson, data: ObservationIn, session: DB, ctx: Access) -> ObservationOut:
     return service.to_out(service.start(session, ctx, lesson, data))
 
 
 @router.get("/lessons/{lesson_id}/observations", response_model=list[ObservationOut])
-def list_observations(lesson_id: PathId, session: DB, ctx: Access) -> list[ObservationOut]:
-    lesson = get_visible(session, ctx, lesson_id)
+def list_observations(lesson: VisibleLesson, session: DB, ctx: Access) -> list[ObservationOut]:
     rows = session.scalars(select(Observation).where(Observation.lesson_id == lesson.id).order_by(Observation.id))
     return [service.to_out(o) for o in rows if can_read_observation(ctx, o)]
 

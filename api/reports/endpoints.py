@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 from api.access import AccessContext, can_read_researcher_reports, quota_school_ids
 from api.deps import DB, Access
 from api.errors import APIError, not_found
-from api.lessons.service import get_visible
+from api.lessons.deps import VisibleLesson
 from api.qualifications.service import pass_rates
 from api.quotas.common import semester_dates, semester_or_current
 from api.quotas.service import people_progress, school_progress
@@ -36,14 +36,13 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 @router.get("/lessons/{lesson_id}/report", response_model=ReportOut,
             summary="The lesson's report as this reader may see it (rows they may read; aggregates over ≥ 3)")
-def lesson_report(lesson_id: PathId, session: DB, ctx: Access) -> ReportOut:
-    return lesson.to_out(lesson.collect(session, ctx, get_visible(session, ctx, lesson_id)))
+def lesson_report(found: VisibleLesson, session: DB, ctx: Access) -> ReportOut:
+    return lesson.to_out(lesson.collect(session, ctx, found))
 
 
 @router.get("/lessons/{lesson_id}/report.docx", summary="The 听课记录 of a lesson as a Word document",
             response_class=Response, responses={200: {"content": {DOCX_TYPE: {}}}})
-def report_docx(lesson_id: PathId, session: DB, ctx: Access) -> Response:
-    found = get_visible(session, ctx, lesson_id)
+def report_docx(found: VisibleLesson, session: DB, ctx: Access) -> Response:
     analytics = session.get(LessonAnalytics, found.id)
     content = build_docx(lesson.collect(session, ctx, found), analytics.data if analytics else None)
     return attachment(content, DOCX_TYPE, f"听课记录-{found.title}.docx", "lesson-report.docx")
@@ -51,8 +50,7 @@ def report_docx(lesson_id: PathId, session: DB, ctx: Access) -> Response:
 
 @router.get("/lessons/{lesson_id}/report.xlsx", summary="The scores of a lesson as an Excel workbook",
             response_class=Response, responses={200: {"content": {XLSX_TYPE: {}}}})
-def report_xlsx(lesson_id: PathId, session: DB, ctx: Access) -> Response:
-    found = get_visible(session, ctx, lesson_id)
+def report_xlsx(found: VisibleLesson, session: DB, ctx: Access) -> Response:
     content = build_xlsx(lesson.collect(session, ctx, found))
     return attachment(content, XLSX_TYPE, f"评分表-{found.title}.xlsx", "lesson-report.xlsx")
 
