@@ -249,8 +249,12 @@ class Room:
                 if summary is not None:
                     summaries.append(summary)
         self.summaries = summaries
-        self.registry.forget(self)
-        await self.registry.on_ended(self.id, summaries)
+        # Registered before the room is forgotten: until then a publisher is told the lesson is ending,
+        # afterwards the database says it has finished; never a new room while it still says live.
+        try:
+            await self.registry.on_ended(self.id, summaries)
+        finally:
+            self.registry.forget(self)
         return summaries
 
     def describe(self) -> dict[str, Any]:

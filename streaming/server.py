@@ -165,8 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def room_status(room: str, request: Request) -> dict[str, Any]:
         authenticate(request.headers.get("authorization"), room, ROLES)
         live_room = registry.get(room)
-        if live_room is None:
-            reason = registry.ended.get(room)
+        if live_room is None or live_room.ended:
+            reason = live_room.end_reason if live_room is not None else registry.ended.get(room)
             return {"room": room, "live": False, "revision": 0, "publishers": [], "viewers": 0,
                     "ended": reason is not None, "end_reason": reason}
         return dict(live_room.describe(), live=True, ended=False, end_reason=None)
