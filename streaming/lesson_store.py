@@ -91,7 +91,13 @@ def register_recordings(room: str, recordings: list[RecordingSummary]) -> list[i
             log.warning("room %s: no lesson with that id; recordings stay unregistered on disk", room)
             return []
         assets = []
-        for rec in recordings:
+        known = {path: asset_id for path, asset_id in session.execute(
+            select(MediaAsset.path, MediaAsset.id).where(MediaAsset.lesson_id == lesson_id,
+                                                         MediaAsset.kind == MediaKind.live_recording))}
+        fresh = [rec for rec in recordings if str(rec.playlist.relative_to(media_root)) not in known]
+        if not fresh:  # registered already (a recovery that was interrupted after registering)
+            return [known[str(rec.playlist.relative_to(media_root))] for rec in recordings]
+        for rec in fresh:
             asset = MediaAsset(
                 lesson_id=lesson_id,
                 kind=MediaKind.live_recording,
@@ -121,3 +127,26 @@ def recorded_seconds(session: Session, lesson_id: int) -> float:
     ):
         per_label[label] = per_label.get(label, 0.0) + float(seconds or 0.0)
     return round(max(per_label.values(), default=0.0), 3)
+
+
+def release_unrecorded(room: str) -> None:
+    """A room ended with nothing recorded: its lesson must not stay live. With earlier recordings it
+    is processed as they are; with none it is scheduled again (it was never held)."""
+    lesson_id = lesson_key(room)
+    if lesson_id is None:
+        return
+    with session_scope(get_settings().db_url) as session:
+        lesson = session.get(Lesson, lesson_id)
+        if lesson is None or lesson.status != LessonStatus.live:
+            return
+        recorded = session.scalar(select(MediaAsset.id).where(
+            MediaAsset.lesson_id == lesson_id, MediaAsset.kind.in_([MediaKind.live_recording, MediaKind.upload]))
+            .limit(1))
+        if recorded is None:
+            lesson.status = LessonStatus.scheduled
+            log.warning("room %s ended with nothing recorded; the lesson is scheduled again", room)
+            return
+        lesson.status = LessonStatus.processing
+        lesson.media_duration_seconds = recorded_seconds(session, lesson_id) or lesson.media_duration_seconds
+        session.flush()
+        jobs_client.queue_job(session, lesson_id, "process_lesson")

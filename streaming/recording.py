@@ -14,8 +14,8 @@ publisher who reconnects continues the same files with a jump in time (the hub's
 counts the wall-clock time between the last packet before and the first packet after), the
 writer lists that jump in the manifest as a gap, and the playlist and concat list count it as
 time (``tingke.timeline``): the recording lasts as long as the lesson did. MPEG-TS segments
-can be concatenated byte for byte; a crash loses only what
-the muxer had not yet written (well under a segment).
+can be concatenated byte for byte; every packet is flushed to its file as it is muxed, so a
+killed relay loses only the packet in flight, and recovery (streaming/recovery.py) closes the rest.
 
 The muxing runs in a thread so file I/O never delays forwarding.
 """
@@ -31,6 +31,8 @@ import logging
 import os
 import queue
 import re
+import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,7 @@ WRITE_QUEUE_ITEMS = 3000
 # Packets come every 20 ms (audio) to 33 ms (video): a longer silence on every track is a publisher
 # gone and back, recorded as a gap.
 GAP_SECONDS = 0.5
+BOOT = secrets.token_hex(4)  # tells this process from an earlier one that had the same pid
 
 
 def safe_label(label: str) -> str:
@@ -133,6 +136,7 @@ class _SegmentWriter(threading.Thread):
     # -- thread --
     def run(self) -> None:
         try:
+            self.write_index()
             while True:
                 item = self.items.get()
                 if item is None:
@@ -180,7 +184,10 @@ class _SegmentWriter(threading.Thread):
 
     def _open_segment(self, start: float, first: _Item) -> None:
         name = f"seg{len(self.segments):05d}{self.extension}"
-        self._container = av.open(str(self.folder / name), "w", format=self.format)
+        # every packet reaches the file as it is muxed: a killed relay loses the packet in flight, not
+        # the muxer's buffer (without this, seconds of a segment were still in memory)
+        self._container = av.open(str(self.folder / name), "w", format=self.format,
+                                  container_options={"flush_packets": "1"})
         self._streams = {}
         for kind, spec in self.specs.items():
             if spec.codec_name == "opus":
@@ -197,6 +204,7 @@ class _SegmentWriter(threading.Thread):
         self._segment_last = start
         with self.lock:
             self.segments.append(Segment(name, round(start, 3), 0.0))
+        self.write_index()
 
     def _close_segment(self) -> None:
         if self._container is None:
@@ -211,10 +219,11 @@ class _SegmentWriter(threading.Thread):
         self.write_index()
 
     def write_index(self) -> None:
-        """Rewrite manifest.json, segments.ffconcat and (MPEG-TS) index.m3u8, each atomically."""
+        """Rewrite manifest.json, segments.ffconcat and (MPEG-TS) index.m3u8, each atomically. While
+        recording, the manifest also lists the open segment (duration 0) with its start, so a relay
+        killed mid-segment leaves what recovery needs (streaming/recovery.py)."""
         with self.lock:
             segments = [s for s in self.segments if s.duration > 0 or not self.finished]
-            done = [s for s in segments if s.duration > 0]
             manifest = dict(
                 self.manifest_base,
                 format=self.format,
@@ -224,28 +233,40 @@ class _SegmentWriter(threading.Thread):
                 finished=self.finished,
                 dropped_packets=self.dropped,
             )
-        _write_atomic(self.folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-        # each segment lasts until the next one starts: a gap after it is lesson time (tingke.timeline);
-        # the timestamps go on across it, so the playlist needs no discontinuity
-        lengths = timeline_durations([s.__dict__ for s in done])
-        concat = ["ffconcat version 1.0"]
-        for s, seconds in zip(done, lengths, strict=True):
-            concat += [f"file {s.file}", f"duration {seconds:.3f}"]
-        _write_atomic(self.folder / "segments.ffconcat", "\n".join(concat) + "\n")
-        if self.format == "mpegts":
-            target = max([int(seconds + 0.999) for seconds in lengths] + [int(self.segment_seconds)])
-            lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}",
-                     "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:EVENT"]
-            for s, seconds in zip(done, lengths, strict=True):
-                lines += [f"#EXTINF:{seconds:.3f},", s.file]
-            if self.finished:
-                lines.append("#EXT-X-ENDLIST")
-            _write_atomic(self.folder / "index.m3u8", "\n".join(lines) + "\n")
+        write_index(self.folder, manifest, self.segment_seconds)
 
     @property
     def duration(self) -> float:
         """What the playlist lasts: the closed segments on the lesson clock, gaps included."""
         return timeline_seconds([s.__dict__ for s in self.segments if s.duration > 0])
+
+
+def write_index(folder: Path, manifest: dict[str, Any], segment_seconds: float) -> None:
+    """Write a recording's manifest.json, segments.ffconcat and (MPEG-TS) index.m3u8, each atomically;
+    the lists name the closed segments (duration > 0), the playlist ends (ENDLIST) once finished."""
+    done = [s for s in manifest["segments"] if s["duration"] > 0]
+    _write_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    # each segment lasts until the next one starts: a gap after it is lesson time (tingke.timeline);
+    # the timestamps go on across it, so the playlist needs no discontinuity
+    lengths = timeline_durations(done)
+    concat = ["ffconcat version 1.0"]
+    for s, seconds in zip(done, lengths, strict=True):
+        concat += [f"file {s['file']}", f"duration {seconds:.3f}"]
+    _write_atomic(folder / "segments.ffconcat", "\n".join(concat) + "\n")
+    if manifest["format"] == "mpegts":
+        target = max([int(seconds + 0.999) for seconds in lengths] + [int(segment_seconds)])
+        lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}",
+                 "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:EVENT"]
+        for s, seconds in zip(done, lengths, strict=True):
+            lines += [f"#EXTINF:{seconds:.3f},", s["file"]]
+        if manifest["finished"]:
+            lines.append("#EXT-X-ENDLIST")
+        _write_atomic(folder / "index.m3u8", "\n".join(lines) + "\n")
+
+
+def writer_identity() -> dict[str, Any]:
+    """Who writes a recording: recovery closes only recordings whose writer is gone."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "boot": BOOT}
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -285,7 +306,8 @@ class LiveRecording:
         }
         self._codecs = {kind: hub.codec.mimeType for kind, hub in hubs.items()}
         base = {"lesson": self.lesson_id, "label": self.label, "codecs": self._codecs,
-                "started_at": dt.datetime.now(dt.UTC).isoformat()}
+                "started_at": dt.datetime.now(dt.UTC).isoformat(), "writer": writer_identity(),
+                "segment_seconds": self.segment_seconds}
         self._writer = _SegmentWriter(self.folder, specs, self.segment_seconds, base)
         self._writer.start()
         for hub in hubs.values():

@@ -285,6 +285,7 @@ class RoomRegistry:
         self.on_ended: EndHook = on_ended or _noop_ended
         self.room_opened: list[Callable[[Room], None]] = []
         self.registered: dict[str, list[int]] = {}  # room -> MediaAsset ids of its ended recordings
+        self.recovered: dict[str, list[RecordingSummary]] = {}  # room -> recordings a killed relay left
         self.ended: dict[str, str] = {}  # room -> why it ended, for the pages still watching it
         self.closed_packets_out = 0
         self.closed_octets_out = 0

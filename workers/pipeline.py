@@ -178,7 +178,9 @@ def choose_sources(session: Any, job: Job) -> list[Source]:
             by_label.setdefault(a.label, []).append(a)
     positions = {c.label: c.position for c in session.scalars(
         select(LessonClassroom).where(LessonClassroom.lesson_id == job.lesson_id))}
-    ordered = sorted(by_label.values(), key=lambda p: (positions.get(p[0].label, 1000), p[0].id))
+    for recorded in by_label.values():
+        recorded.sort(key=lambda a: (a.path, a.id))  # live/<lesson>/<label>/<UTC start>/: recording order
+    ordered = sorted(by_label.values(), key=lambda p: (positions.get(p[0].label, 1000), min(a.id for a in p)))
     return [_joined(job.lesson_id, p) if len(p) > 1 else to_source(p[0]) for p in ordered]
 
 
