@@ -230,6 +230,20 @@ def can_read_observation(ctx: AccessContext, obs: Observation) -> bool:
     )
 
 
+def readable_observations_clause(ctx: AccessContext) -> ColumnElement[bool]:
+    """The SQL twin of :func:`can_read_observation`, on ``Observation`` joined to its ``Lesson``: for
+    search hits on notes, which must not show an observer's words to a reader who may not read them."""
+    if ctx.is_admin:
+        return true()
+    submitted_to = or_(
+        Lesson.teacher_id == ctx.user.id,
+        and_(Lesson.school_id == ctx.user.school_id) if ctx.user.role == UserRole.school_admin else false(),
+        Lesson.school_id.in_(ctx.research_school_ids or [-1]) if ctx.user.role == UserRole.researcher else false(),
+    )
+    return or_(Observation.observer_id == ctx.user.id,
+               and_(Observation.state != ObservationState.draft, submitted_to))
+
+
 # ---- lesson reports -----------------------------------------------------------------------------
 
 AGGREGATE_MIN_OBSERVATIONS = 3

@@ -8,13 +8,14 @@ The picture's size and rate are checked first from the container and codec heade
 
 from __future__ import annotations
 
-import subprocess
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
 
+from tingke import processes
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
 
@@ -113,7 +114,7 @@ def check_picture(streams: list[dict[str, Any]]) -> None:
 def _check_headers(path: Path) -> None:
     """The limits, from what the headers say; a file ffprobe cannot read this way is judged by the full probe."""
     try:
-        headers = ffmpeg.probe(str(path), **HEADER_ONLY, **input_args(path))
+        headers = ffprobe(path, {**HEADER_ONLY, **input_args(path)})
     except ffmpeg.Error:
         return
     check_picture(headers.get("streams", []))
@@ -125,7 +126,7 @@ def probe(path: Path, *, test_decode: bool = True) -> MediaInfo:
         raise EMPTY
     _check_headers(path)
     try:
-        info = ffmpeg.probe(str(path), **input_args(path))
+        info = ffprobe(path, input_args(path))
     except ffmpeg.Error as exc:
         text = (exc.stderr or b"").decode(errors="replace")
         if "Invalid data found" in text or "could not find codec" in text or "Unknown" in text:
@@ -169,9 +170,18 @@ def _test_decode(path: Path, seconds: float) -> None:
     """Decode the first seconds: headers can look fine over a body that is garbage."""
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-xerror", *_flat(input_args(path)), "-i", str(path),
            "-t", f"{seconds:.2f}", "-f", "null", "-"]
-    result = subprocess.run(cmd, capture_output=True, timeout=120)
+    result = processes.run(cmd, capture_output=True, timeout=120)
     if result.returncode != 0:
         raise CORRUPT
+
+
+def ffprobe(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """ffprobe's JSON of the format and streams (as ``ffmpeg.probe``, but the ffprobe dies with us)."""
+    cmd = ["ffprobe", "-show_format", "-show_streams", "-of", "json", *_flat(options), str(path)]
+    result = processes.run(cmd, capture_output=True)
+    if result.returncode != 0:
+        raise ffmpeg.Error("ffprobe", result.stdout, result.stderr)
+    return dict(json.loads(result.stdout.decode("utf-8")))
 
 
 def _flat(options: dict[str, Any]) -> list[str]:

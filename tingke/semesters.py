@@ -10,7 +10,11 @@ from datetime import date, datetime
 from tingke.settings import get_settings
 from tingke.timezone import day_window, local_date, today
 
-__all__ = ["current_semester", "day_window", "semester_bounds", "semester_of"]  # day_window: tingke.timezone
+__all__ = ["SCHOOL_YEAR_PATTERN", "SEMESTER_PATTERN", "current_semester", "day_window", "semester_bounds",
+           "semester_of"]  # day_window: tingke.timezone
+
+SEMESTER_PATTERN = r"^\d{4}-\d{4}-[12]$"  # a semester label, e.g. 2026-2027-1 (validated in full by semester_bounds)
+SCHOOL_YEAR_PATTERN = r"^\d{4}-\d{4}$"  # a school year (学年), e.g. 2026-2027
 
 
 def _starts(year: int) -> tuple[date, date]:

@@ -13,11 +13,10 @@ import os
 
 from celery import Celery
 
+from tingke.jobs_client import PROCESS_TASK  # the task name is the only link between the planes: one definition
 from tingke.settings import get_settings
 
 log = logging.getLogger(__name__)
-
-PROCESS_TASK = "tingke.process_job"
 
 
 def make_app() -> Celery:

@@ -36,6 +36,7 @@ from models import (
     TranscriptSegment,
 )
 from models.db import session_scope
+from models.transcript_links import segment_at
 from tingke.media_probe import MediaInfo, probe
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
@@ -383,18 +384,6 @@ def analyse_stage(ctx: Context, wav: Path, tracks: list[tuple[Source, Path]], se
 
 
 # ---- storing, indexing -----------------------------------------------------------------------
-
-def segment_at(segments: list[TranscriptSegment], t: float, tolerance: float = 5.0) -> TranscriptSegment | None:
-    """The segment spoken at time t; else the closest one within ``tolerance`` seconds."""
-    best, best_gap = None, tolerance
-    for seg in segments:
-        if seg.start <= t < seg.end:
-            return seg
-        gap = min(abs(t - seg.start), abs(t - seg.end))
-        if gap <= best_gap:
-            best, best_gap = seg, gap
-    return best
-
 
 def link_notes(session: Any, lesson_id: int, segments: list[TranscriptSegment]) -> int:
     notes = session.scalars(

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from tingke.jobs_client import PROCESS_TASK
 from tingke.stage_errors import LeaseLost, StageError
-from workers.app import PROCESS_TASK, app
+from workers.app import app
 from workers.jobs import Heartbeat, claim, finish, release, worker_identity
 
 log = logging.getLogger(__name__)

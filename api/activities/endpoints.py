@@ -15,9 +15,10 @@ from api.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, LinkI
 from api.deps import DB, Access
 from api.errors import not_found
 from api.pagination import Page, Paging
-from api.quotas.common import SEMESTER_PATTERN, semester_dates
+from api.quotas.common import semester_dates
 from api.types import PathId
 from models import Activity, ActivityAttendee, ActivityKind, ActivityMaterial
+from tingke.semesters import SEMESTER_PATTERN
 
 router = APIRouter(prefix="/api", tags=["activities"])
 

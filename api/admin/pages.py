@@ -35,7 +35,7 @@ from models import (
     UserRole,
     Zone,
 )
-from tingke.semesters import current_school_year, current_semester
+from tingke.semesters import SCHOOL_YEAR_PATTERN, SEMESTER_PATTERN, current_school_year, current_semester
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -96,7 +96,7 @@ def schools_page(request: Request, session: DB, ctx: PageAccess) -> HTMLResponse
 
 @router.get("/admin/communities", response_class=HTMLResponse)
 def communities_page(request: Request, session: DB, ctx: PageAccess,
-                     year: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}$")] = None) -> HTMLResponse:
+                     year: Annotated[str | None, Query(pattern=SCHOOL_YEAR_PATTERN)] = None) -> HTMLResponse:
     if (refused := _district(request, ctx)) is not None:
         return refused
     this_year = current_school_year()
@@ -172,7 +172,7 @@ def user_page(user_id: int, request: Request, session: DB, ctx: PageAccess) -> H
 
 @router.get("/admin/assignments", response_class=HTMLResponse)
 def assignments_page(request: Request, session: DB, ctx: PageAccess,
-                     semester: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}-[12]$")] = None) -> HTMLResponse:
+                     semester: Annotated[str | None, Query(pattern=SEMESTER_PATTERN)] = None) -> HTMLResponse:
     if (refused := _district(request, ctx)) is not None:
         return refused
     term = semester or current_semester()

@@ -6,11 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.types import DbId
 from models import Locale, SchoolRole
+from tingke.semesters import SCHOOL_YEAR_PATTERN, SEMESTER_PATTERN
 
 Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-SCHOOL_YEAR = r"^\d{4}-\d{4}$"
+SCHOOL_YEAR = SCHOOL_YEAR_PATTERN
 
 
 class ZoneOut(BaseModel):
@@ -102,7 +103,7 @@ class AssignmentIn(BaseModel):
     researcher_id: DbId
     school_id: DbId | None = None
     zone_id: DbId | None = None
-    semester: str = Field(pattern=r"^\d{4}-\d{4}-[12]$")
+    semester: str = Field(pattern=SEMESTER_PATTERN)
     subject: str | None = Field(default=None, max_length=50,
                                 description="Empty: the researcher's own subject (a zone: every subject)")
 
@@ -110,4 +111,4 @@ class AssignmentIn(BaseModel):
 class AssignmentPatch(BaseModel):
     model_config = Strict
     subject: str | None = Field(default=None, max_length=50)
-    semester: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}-[12]$")
+    semester: str | None = Field(default=None, pattern=SEMESTER_PATTERN)

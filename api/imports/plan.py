@@ -19,11 +19,20 @@ from api.access import AccessContext, can_manage_people_of, can_manage_person, m
 from api.imports import layouts
 from api.imports.reader import Row, Sheet
 from models import Assignment, School, User, UserRole, Zone
+from tingke.semesters import SEMESTER_PATTERN, semester_bounds
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
-SEMESTER = re.compile(r"^(\d{4})-(\d{4})-[12]$")
+SEMESTER = re.compile(SEMESTER_PATTERN)
+
+
+def _is_semester(label: str) -> bool:
+    try:
+        semester_bounds(label)
+    except ValueError:
+        return False
+    return bool(SEMESTER.match(label))
 NEEDS_SCHOOL = (UserRole.teacher, UserRole.school_admin)
 
 
@@ -229,8 +238,7 @@ def plan_assignments(session: Session, ctx: AccessContext | None, sheet: Sheet) 
         if researcher is None and not problems:
             problems.append(f"教研员不存在：{key or name}")
         semester = v.get("semester", "")
-        match = SEMESTER.match(semester)
-        if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        if not _is_semester(semester):
             problems.append(f"学期格式不正确：{semester}（如 2026-2027-1）")
         school = schools.get(v.get("school", ""))
         zone = zones.get(v.get("zone", ""))

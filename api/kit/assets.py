@@ -26,13 +26,12 @@ NODE_MODULES = WEB / "node_modules"
 # URL prefix → folder; the first prefix that matches wins (vendor folders come from `make web-assets`).
 ROOTS: tuple[tuple[str, Path], ...] = (
     ("/static/vendor/hls/", NODE_MODULES / "hls.js" / "dist"),
-    ("/static/vendor/echarts/", NODE_MODULES / "echarts" / "dist"),
     ("/static/vendor/swagger/", NODE_MODULES / "swagger-ui-dist"),
     ("/static/", WEB / "static"),
 )
 # Browser libraries the pages import (the import map lists them beside our own modules).
 HLS_MODULE = "/static/vendor/hls/hls.light.min.mjs"
-VENDOR_MODULES = (HLS_MODULE, "/static/vendor/echarts/echarts.esm.min.mjs")
+VENDOR_MODULES = (HLS_MODULE,)
 OUR_MODULES = "/static/js/"
 
 COMPRESSIBLE = {".js", ".mjs", ".css", ".json", ".svg", ".html", ".txt", ".map", ".vtt", ".webmanifest"}

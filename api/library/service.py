@@ -45,11 +45,21 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, visible_lessons_clause
+from api.access import AccessContext, readable_observations_clause, visible_lessons_clause
 from api.errors import APIError
 from api.library.schemas import SearchHit, SearchPage, SearchResult
 from api.media.service import thumbnail_urls
-from models import Lesson, LessonKind, LessonStatus, School, SearchDoc, SearchLesson, User
+from models import (
+    Lesson,
+    LessonKind,
+    LessonStatus,
+    Note,
+    Observation,
+    School,
+    SearchDoc,
+    SearchLesson,
+    User,
+)
 from models.search_index import TAG_NAMES
 from models.search_tokens import (
     MAX_QUERY_WORDS,
@@ -237,22 +247,50 @@ def _hits_sql(case_insensitive: tuple[bool, ...]) -> TextClause:
                 PARTITION BY lesson_id, {timed} ORDER BY {matched} DESC, t_start, id) AS hit_rank,
                 count(*) OVER (PARTITION BY lesson_id, {timed}) AS kind_total
             FROM search_docs WHERE lesson_id IN :ids AND ({" OR ".join(conds)})
+                AND NOT (source = 'note' AND ref_id IN :hidden)
         ) ranked WHERE hit_rank <= CASE WHEN timed = 0 THEN :meta ELSE :moments END
         ORDER BY lesson_id, timed, t_start, id"""
-    return text(sql).bindparams(bindparam("ids", expanding=True))
+    return text(sql).bindparams(bindparam("ids", expanding=True), bindparam("hidden", expanding=True))
+
+
+def hidden_notes(session: Session, ctx: AccessContext, lesson_ids: Sequence[int]) -> list[int]:
+    """Ids of the submitted notes of these lessons that ``ctx`` may not read (another observer's, unless the
+    reader is the lesson's teacher, its school's admin, an assigned researcher or an admin): their words
+    are indexed with the lesson, so hits on them must be left out for this reader."""
+    if not lesson_ids:
+        return []
+    return list(session.scalars(
+        select(Note.id).join(Observation, Observation.id == Note.observation_id)
+        .join(Lesson, Lesson.id == Observation.lesson_id)
+        .where(Observation.lesson_id.in_(lesson_ids), ~readable_observations_clause(ctx))))
+
+
+def _said_visibly(session: Session, lesson_ids: Sequence[int], words: list[QueryWord],
+                  hidden: Sequence[int]) -> set[int]:
+    """The lessons among ``lesson_ids`` where every word occurs in a passage other than a hidden note."""
+    found = set(lesson_ids)
+    for word in words:
+        if not found:
+            break
+        found &= set(session.scalars(
+            select(SearchDoc.lesson_id).distinct()
+            .where(SearchDoc.lesson_id.in_(found), SearchDoc.text.ilike(_like(word.text)),
+                   ~and_(SearchDoc.source == "note", SearchDoc.ref_id.in_(hidden)))))
+    return found
 
 
 def lesson_hits(session: Session, lesson_ids: Sequence[int], words: list[QueryWord], meta: int = META_HITS,
-                moments: int = MOMENTS) -> tuple[dict[int, list[SearchHit]], dict[int, int]]:
+                moments: int = MOMENTS, hidden: Sequence[int] = ()
+                ) -> tuple[dict[int, list[SearchHit]], dict[int, int]]:
     """The matching passages of each lesson on the page, with highlighted snippets, and how many timed
-    moments each lesson has in all."""
+    moments each lesson has in all; notes in ``hidden`` are never a hit."""
     if not lesson_ids:
         return {}, {}
     pg = session.get_bind().dialect.name == "postgresql"
     shape = tuple(pg and _has_letters(w.text) for w in words)
     params: dict[str, Any] = {f"w{i}": _like(w.text) for i, w in enumerate(words)}
     rows = session.connection().execute(_hits_sql(shape), {**params, "ids": list(lesson_ids), "meta": meta,
-                                                          "moments": moments})
+                                                          "moments": moments, "hidden": list(hidden) or [-1]})
     hits: dict[int, list[SearchHit]] = {i: [] for i in lesson_ids}
     counts: dict[int, int] = dict.fromkeys(lesson_ids, 0)
     texts = [w.text for w in words]
@@ -339,6 +377,11 @@ def search(session: Session, ctx: AccessContext, q: str | None, filters: SearchF
         return browse(session, ctx, filters, limit, offset)
     words = parse(q)
     page, total = matching_lessons(session, ctx, words, filters, limit, offset)
-    hits, moments = lesson_hits(session, [lesson_id for lesson_id, _ in page], words)
+    hidden = hidden_notes(session, ctx, [lesson_id for lesson_id, _ in page])
+    if hidden:  # a lesson that matched only through notes this reader may not read is not a result for them
+        kept = _said_visibly(session, [lesson_id for lesson_id, _ in page], words, hidden)
+        total -= len(page) - len(kept)
+        page = [(lesson_id, score) for lesson_id, score in page if lesson_id in kept]
+    hits, moments = lesson_hits(session, [lesson_id for lesson_id, _ in page], words, hidden=hidden)
     return SearchPage(query=[w.text for w in words], items=_results(session, ctx, page, hits, moments), total=total,
                       limit=limit, offset=offset)

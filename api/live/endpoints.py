@@ -10,11 +10,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from api.access import can_publish_live
 from api.audit.media import note_media_access
 from api.deps import DB, Access
-from api.errors import APIError
-from api.live import service
-from api.live.schemas import PublishGrant, WatchGrant
+from api.errors import APIError, forbidden
+from api.lessons.service import get_visible
+from api.live import audience, service
+from api.live.schemas import LiveAudience, PublishGrant, WatchGrant
 from api.media import serving
 from api.media.service import sign_playlist
 from api.types import PathId
@@ -36,6 +38,14 @@ def watch_live(lesson_id: PathId, session: DB, ctx: Access) -> WatchGrant:
     return service.watch_grant(session, ctx, lesson_id)
 
 
+@router.get("/api/lessons/{lesson_id}/live/audience", response_model=LiveAudience)
+def live_audience(lesson_id: PathId, session: DB, ctx: Access) -> LiveAudience:
+    """How many are watching the live HLS now (the broadcaster adds the relay's WebRTC viewers)."""
+    if not can_publish_live(ctx, get_visible(session, ctx, lesson_id)):
+        raise forbidden("Only the lesson's teachers see who is watching. 只有授课教师可以查看观看人数。")
+    return LiveAudience(hls_viewers=audience.watching(lesson_id))
+
+
 @router.get("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
 @router.head("/media/live/{lesson_id}/hls/{name:path}", include_in_schema=False)
 async def live_hls(lesson_id: int, name: str, request: Request, md5: str | None = None, expires: str | None = None,
@@ -54,6 +64,7 @@ def _live_hls_response(lesson_id: int, name: str, request: Request, md5: str | N
     if file is None:
         raise APIError(404, "not_found", "The live stream has not started yet or the file does not exist.")
     if file.suffix == ".m3u8":
+        audience.saw(lesson_id, v or (request.client.host if request.client else "?"))
         text = sign_playlist(file.read_text(errors="replace"), uri, int(expires or 0), v)
         return PlainTextResponse(text, media_type="application/vnd.apple.mpegurl",
                                  headers={"Cache-Control": "no-cache"})

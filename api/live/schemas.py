@@ -35,3 +35,7 @@ class WatchGrant(BaseModel):
     hls_ready: bool = Field(description="Whether the live HLS has started (or a replay exists)")
     hls_ended: bool = Field(description="Whether the live HLS is complete (ENDLIST): it plays as a replay")
     expires_in: int
+
+
+class LiveAudience(BaseModel):
+    hls_viewers: int = Field(description="Viewers who fetched a live HLS playlist within the last 20 s")

@@ -13,9 +13,10 @@ from api.access import AccessContext, can_drop_in, can_observe, can_read_observa
 from api.errors import APIError, forbidden, not_found
 from api.observations.schemas import NoteIn, NoteOut, ObservationIn, ObservationOut, ObservationPatch
 from api.observations.tagging import tag_note
-from models import Lesson, Note, Observation, ObservationScore, ObservationState, Rubric, TranscriptSegment
+from models import Lesson, Note, Observation, ObservationScore, ObservationState, Rubric
 from models.default_rubric import ensure_default_rubric
 from models.search_index import index_lesson
+from models.transcript_links import segment_id_at
 from tingke.notices import notify_kind
 from tingke.timezone import format_local
 
@@ -120,23 +121,13 @@ def _upsert_scores(session: Session, obs: Observation, scores: dict[int, float])
     session.expire(obs, ["scores"])
 
 
-def segment_at(session: Session, lesson_id: int, t: float) -> int | None:
-    """The transcript sentence being spoken at lesson time t (nearest one before it)."""
-    return session.scalar(
-        select(TranscriptSegment.id)
-        .where(TranscriptSegment.lesson_id == lesson_id, TranscriptSegment.start <= t)
-        .order_by(TranscriptSegment.start.desc())
-        .limit(1)
-    )
-
-
 def add_note(session: Session, obs: Observation, data: NoteIn) -> Note:
     length = obs.lesson.length_seconds
     if data.t > length:
         raise APIError(422, "note_time_out_of_range",
                        f"The note's time ({data.t:.0f} s) is beyond the end of the lesson ({length:.0f} s).")
     note = Note(observation_id=obs.id, t=data.t, text=data.text, tags=tag_note(data.text),
-                segment_id=segment_at(session, obs.lesson_id, data.t),
+                segment_id=segment_id_at(session, obs.lesson_id, data.t),
                 author_label=obs.observer.display_name)
     session.add(note)
     session.flush()

@@ -8,8 +8,8 @@ from datetime import timedelta
 from fastapi import Request
 
 from api.errors import APIError
-from api.quotas.common import SEMESTER_PATTERN, semester_dates
-from tingke.semesters import current_semester, semester_of
+from api.quotas.common import semester_dates
+from tingke.semesters import SEMESTER_PATTERN, current_semester, semester_of
 
 SEMESTER = re.compile(SEMESTER_PATTERN)
 

@@ -8,8 +8,6 @@ from api.errors import APIError
 from tingke.semesters import current_semester, semester_bounds
 from tingke.timezone import day_window
 
-SEMESTER_PATTERN = r"^\d{4}-\d{4}-[12]$"
-
 
 def semester_or_current(semester: str | None) -> str:
     return semester or current_semester()

@@ -11,7 +11,7 @@ from api.access import can_edit_quota_rules, can_see_quota_of, quota_school_ids
 from api.deps import DB, Access
 from api.errors import APIError, forbidden, not_found
 from api.quotas import service
-from api.quotas.common import SEMESTER_PATTERN, semester_dates, semester_or_current
+from api.quotas.common import semester_dates, semester_or_current
 from api.quotas.schemas import (
     GroupOut,
     MetricOut,
@@ -26,6 +26,7 @@ from api.quotas.schemas import (
 )
 from api.types import PathId
 from models import QuotaRule, School, User, UserRole, Zone
+from tingke.semesters import SEMESTER_PATTERN
 
 router = APIRouter(prefix="/api", tags=["quotas"])
 

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.quotas.common import SEMESTER_PATTERN
 from api.types import DbId
 from models import StaffPosition
+from tingke.semesters import SEMESTER_PATTERN
 
 Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

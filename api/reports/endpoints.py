@@ -15,7 +15,7 @@ from api.deps import DB, Access
 from api.errors import APIError, not_found
 from api.lessons.service import get_visible
 from api.qualifications.service import pass_rates
-from api.quotas.common import SEMESTER_PATTERN, semester_dates, semester_or_current
+from api.quotas.common import semester_dates, semester_or_current
 from api.quotas.service import people_progress, school_progress
 from api.reports import lesson, work, work_documents
 from api.reports.downloads import DOCX_TYPE, XLSX_TYPE, attachment
@@ -24,7 +24,7 @@ from api.reports.lesson_xlsx import build_xlsx
 from api.reports.schemas import ReportOut
 from api.types import PathId
 from models import LessonAnalytics, School, User
-from tingke.semesters import current_semester, semester_of
+from tingke.semesters import SEMESTER_PATTERN, current_semester, semester_of
 from tingke.timezone import today as local_today
 
 router = APIRouter(prefix="/api", tags=["reports"])

@@ -106,6 +106,9 @@ def create_users(session: Session, ctx: AccessContext | None, items: list[UserIn
             raise APIError(422, "school_required", "Teachers and school admins belong to a school.")
         if data.school_id is not None and data.school_id not in schools:
             raise APIError(422, "unknown_school", f"School {data.school_id} does not exist.", school_id=data.school_id)
+        problem = passwords.strength_problem(data.password, username) if data.password else None
+        if problem is not None:  # the same rule as a person's own change (api.auth.service.check_new_password)
+            raise APIError(422, "weak_password", problem, min=passwords.MIN_LENGTH, username=username)
         names.append(username)
     for column, values, code, label in (
             (User.username, names, "username_taken", "user name"),

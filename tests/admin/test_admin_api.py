@@ -68,7 +68,7 @@ def test_people_rules_for_district_and_school_admins(client, login, demo):
     other = next(s["id"] for s in client.get("/api/schools", headers=admin).json() if s["id"] != lead)
     made = client.post("/api/users", headers=head, json={"display_name": "新老师", "employee_no": "H001",
                                                          "school_id": lead, "subject": "数学"})
-    assert made.status_code == 201, made.text
+    assert made.status_code == 201, made.text  # (409 username_taken had a refused attempt been stored)
     assert made.json()["username"] == "H001" and len(made.json()["one_time_password"]) == 12
     uid = made.json()["id"]
     assert _err(client.post("/api/users", headers=head, json={"display_name": "外校", "employee_no": "H002",
@@ -130,3 +130,16 @@ def test_rubric_copy_edit_and_default(client, login, db_url):
     assert _err(client.patch(f"/api/rubrics/{copy['id']}", headers=admin, json={"dimensions": dims})) == (
         409, "rubric_in_use")
     assert client.post(f"/api/rubrics/{copy['id']}/copy", headers=login("head1")).status_code == 403
+
+
+def test_a_new_persons_password_follows_the_same_strength_rule(client, login, demo):
+    """An admin who types a password for someone is held to the rule people are held to themselves."""
+    admin = login("admin")
+    school = client.get("/api/auth/me", headers=login("teacher1")).json()["school_id"]
+    for weak in ("xin12345", "12345678", "password"):
+        reply = client.post("/api/users", headers=admin, json={
+            "username": "xin12345", "display_name": "新老师", "password": weak, "school_id": school})
+        assert reply.status_code == 422 and reply.json()["error"]["code"] == "weak_password", (weak, reply.text)
+    made = client.post("/api/users", headers=admin, json={
+        "username": "xin12345", "display_name": "新老师", "password": "春风化雨-2026", "school_id": school})
+    assert made.status_code == 201, made.text  # (409 username_taken had a refused attempt been stored)

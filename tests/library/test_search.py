@@ -10,11 +10,13 @@ import random
 import pytest
 from sqlalchemy import func, select, text
 
-from api.access import can_view_lesson, load_context
+from api.access import can_read_observation, can_view_lesson, load_context
 from models import (
     Community,
     Lesson,
     LessonKind,
+    Note,
+    Observation,
     School,
     SearchDoc,
     SearchLesson,
@@ -90,8 +92,14 @@ def _expected(db_url, username, words):
     """Brute force over the raw passages: visible lessons whose text contains every word."""
     with session_scope(db_url) as session:
         ctx = load_context(session, session.scalar(select(User).where(User.username == username)))
+        unreadable = {note_id for note_id, obs in session.execute(
+            select(Note.id, Observation).join(Observation, Observation.id == Note.observation_id))
+            if not can_read_observation(ctx, obs)}  # the rule itself, not its SQL twin
         texts: dict[int, str] = {}
-        for lesson_id, passage in session.execute(select(SearchDoc.lesson_id, SearchDoc.text)):
+        for lesson_id, source, ref_id, passage in session.execute(
+                select(SearchDoc.lesson_id, SearchDoc.source, SearchDoc.ref_id, SearchDoc.text)):
+            if source == "note" and ref_id in unreadable:
+                continue
             texts[lesson_id] = texts.get(lesson_id, "") + "\n" + passage.lower()
         visible = {lesson.id for lesson in session.scalars(select(Lesson)) if can_view_lesson(ctx, lesson)}
         return {i for i, t in texts.items() if i in visible and all(w in t for w in words)}
@@ -217,10 +225,32 @@ def test_submitted_notes_and_their_tags_are_searchable(client, login, library):
     scores = {c: 8 for c in ("goals", "content", "process", "engagement", "interaction", "outcome", "teacher_skills")}
     client.patch(f"/api/observations/{oid}", headers=r1, json={"scores": scores})
     assert client.post(f"/api/observations/{oid}/submit", headers=r1).status_code == 200
-    item = next(i for i in _search(client, login("teacher1"), "候答")["items"] if i["id"] == lesson)
-    assert [(h["source"], h["t_start"]) for h in item["hits"]] == [("note", 125.0)]
+    for reader in ("teacher2", "researcher1", "admin"):  # the observed teacher, the observer, an admin
+        item = next(i for i in _search(client, login(reader), "候答")["items"] if i["id"] == lesson)
+        assert [(h["source"], h["t_start"]) for h in item["hits"]] == [("note", 125.0)], reader
     assert lesson in ids("课", tag="interaction") and lesson not in ids("课", tag="outcome")
     assert lesson in ids("师生互动")  # the tag's name
+
+
+def test_notes_a_reader_may_not_read_are_never_a_hit(client, login, library):
+    """A peer who can see the lesson cannot read another observer's notes, so search must not show them:
+    no snippet, and no lesson that matched only through those words."""
+    r1 = login("researcher1")
+    lesson = library["勾股定理（同课异构）"]
+    oid = client.post(f"/api/lessons/{lesson}/observations", headers=r1, json={}).json()["id"]
+    client.post(f"/api/observations/{oid}/notes", headers=r1, json={"t": 30, "text": "小组讨论流于形式，候答不足"})
+    client.post(f"/api/observations/{oid}/notes", headers=r1, json={"t": 60, "text": "勾股定理的证明讲得清楚"})
+    scores = {c: 8 for c in ("goals", "content", "process", "engagement", "interaction", "outcome", "teacher_skills")}
+    client.patch(f"/api/observations/{oid}", headers=r1, json={"scores": scores})
+    assert client.post(f"/api/observations/{oid}/submit", headers=r1).status_code == 200
+    peer = login("teacher1")  # sees the lesson (same community), may not read researcher1's observation
+    assert client.get(f"/api/lessons/{lesson}", headers=peer).status_code == 200
+    assert lesson not in {i["id"] for i in _search(client, peer, "流于形式")["items"]}
+    item = next(i for i in _search(client, peer, "勾股定理")["items"] if i["id"] == lesson)  # its title matches
+    assert all(h["source"] != "note" for h in item["hits"]), item["hits"]
+    assert "证明" not in str(item["hits"])
+    own = next(i for i in _search(client, login("teacher2"), "流于形式")["items"] if i["id"] == lesson)
+    assert [h["source"] for h in own["hits"]] == ["note"]
 
 
 def test_lessons_are_indexed_when_created_and_edited(client, login, library):

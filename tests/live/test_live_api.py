@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from api.live import audience
 from models import Lesson, LessonStatus
 from models.db import session_scope
 from tests.conftest import TEST_SECRET
@@ -85,7 +86,8 @@ def test_publish_and_watch_grants_follow_the_access_rules(client, login, db_url)
     _error(client.post(f"/api/lessons/{broadcast}/live/watch", headers=login("teacher4")), 409, "lesson_ready")
 
 
-def test_live_hls_is_served_with_signed_expiring_urls(client, login, db_url):
+def test_live_hls_is_served_with_signed_expiring_urls(client, login, db_url, monkeypatch):
+    monkeypatch.setattr(audience, "_seen", {})  # this process's count, fresh for each database
     lesson = lesson_id(db_url, BROADCAST_TITLE)
     folder = get_settings().media_root / "live" / str(lesson) / "hls"
     (folder / "low").mkdir(parents=True)
@@ -105,6 +107,13 @@ def test_live_hls_is_served_with_signed_expiring_urls(client, login, db_url):
     segment = client.get(segment_url)
     assert segment.status_code == 200 and segment.headers["content-type"] == "video/mp2t"
     assert segment.content[:1] == b"\x47"  # an MPEG-TS sync byte
+
+    # the broadcaster (teacher1) sees that one viewer fetched the live playlists; others may not ask
+    watching = client.get(f"/api/lessons/{lesson}/live/audience", headers=login("teacher1"))
+    assert watching.status_code == 200 and watching.json() == {"hls_viewers": 1}, watching.text
+    client.get(client.post(f"/api/lessons/{lesson}/live/watch", headers=login("teacher3")).json()["hls_url"])
+    assert client.get(f"/api/lessons/{lesson}/live/audience", headers=login("teacher1")).json()["hls_viewers"] == 2
+    _error(client.get(f"/api/lessons/{lesson}/live/audience", headers=login("teacher4")), 403)
 
     path, query = w["hls_url"].split("?")
     params = {k: v[0] for k, v in parse_qs(query).items()}

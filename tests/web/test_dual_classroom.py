@@ -130,6 +130,7 @@ def test_leaving_and_ending_are_shown_and_the_other_classroom_is_the_large_pictu
 
     # the rural classroom leaves: the master and the observer see it leave
     rural.click("#live-stop")
+    rural.click("#live-stop-confirm")
     expect(rural.locator("#live-ended")).to_be_visible()
     for page, tiles in ((master, "#others"), (observer, "#tiles")):
         notice = page.locator(f'{tiles} figure.tile[data-label="{RURAL}"] .tile-notice')
@@ -151,6 +152,7 @@ def test_leaving_and_ending_are_shown_and_the_other_classroom_is_the_large_pictu
 
     # the master ends the lesson: the rural room and the observer are told, and the rural camera stops
     master.click("#live-stop")
+    master.click("#live-stop-confirm")
     expect(master.locator("#live-ended")).to_be_visible(timeout=15_000)
     expect(rural.locator("#lesson-over")).to_be_visible(timeout=10_000)
     expect(rural.locator("#lesson-over-text")).to_have_text("主讲端已结束本课，录像稍后可在课程页观看。")

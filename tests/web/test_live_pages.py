@@ -117,10 +117,28 @@ def test_phone_broadcast_with_observer_crowd_and_recording(live_site, new_page, 
     heights = hls_in_use.pop("heights")
     assert hls_in_use == {"supported": True, "attached": True, "mse": True}
     assert len(heights) == 2 and min(heights) <= 360  # source copy + low rendition (audio-only is separate)
+    options = crowd.locator("#quality option").all_inner_texts()
+    assert len(options) == len(set(options)) and len(options) == 2 + len(set(heights)), options  # auto, sizes, audio
     t0 = crowd.evaluate("document.getElementById('player').currentTime")
     crowd.wait_for_timeout(2000)
     assert crowd.evaluate("document.getElementById('player').currentTime") > t0 + 1
     assert no_horizontal_overflow(crowd)
+
+    # the broadcaster's phone says it is recording, runs the lesson clock and counts the audience:
+    # the observer on WebRTC and the crowd on the live HLS
+    expect(teacher.locator("#live-rec")).to_be_visible()
+    clock = lambda: teacher.locator("#live-clock").inner_text()  # noqa: E731
+    first = clock()
+    teacher.wait_for_timeout(2100)
+    assert clock() != first and clock().count(":") == 1, (first, clock())
+    teacher.wait_for_function("Number(document.getElementById('live-audience').textContent) >= 2", timeout=15_000)
+    # a tap on 结束直播 asks first; 继续直播 keeps the lesson live
+    teacher.click("#live-stop")
+    expect(teacher.locator("#live-confirm")).to_be_visible()
+    expect(teacher.locator("#live-confirm-text")).to_contain_text("确定结束吗")
+    teacher.click("#live-stop-cancel")
+    expect(teacher.locator("#live-confirm")).to_be_hidden()
+    assert teacher.evaluate("window.livePublisher.live && window.livePublisher.pc.connectionState") == "connected"
 
     # ffmpeg as an HLS client through the signed URL
     watch = httpx.post(f"{base_url}/api/lessons/{lesson}/live/watch", headers=bearer(base_url, "teacher3")).json()
@@ -153,6 +171,7 @@ def test_phone_broadcast_with_observer_crowd_and_recording(live_site, new_page, 
     # the teacher ends the broadcast: recording registered, HLS becomes the replay
     teacher.wait_for_timeout(max(0, 12_000 - (time.monotonic() - started) * 1000))
     teacher.click("#live-stop")
+    teacher.click("#live-stop-confirm")
     stopped = time.monotonic()
     expect(teacher.locator("#live-ended")).to_be_visible(timeout=15_000)
     expected = stopped - started
@@ -212,6 +231,7 @@ def test_dual_classrooms_see_each_other(live_site_forwarding_only, new_page, sql
     expect(rural.locator("#live-stop")).to_have_text("离开课堂")  # only the master classroom ends the lesson
     expect(master.locator("#live-stop")).to_have_text("结束直播")
     rural.click("#live-stop")
+    rural.click("#live-stop-confirm")
     expect(rural.locator("#live-ended")).to_be_visible()
     master.wait_for_timeout(1000)
     with session_scope(sqlite_db) as session:  # a remote classroom leaving does not end the lesson

@@ -155,6 +155,7 @@ def test_switch_camera_and_mute_while_an_observer_watches(live_site_without_hls,
     # ending the broadcast releases the camera and the microphone
     phone.evaluate("window.capturedTracks = window.livePublisher.stream.getTracks()")
     phone.click("#live-stop")
+    phone.click("#live-stop-confirm")
     expect(phone.locator("#live-ended")).to_be_visible(timeout=15_000)
     assert phone.evaluate("window.capturedTracks.map(t => t.readyState)") == ["ended", "ended"]
     assert phone.evaluate("document.getElementById('preview').srcObject") is None

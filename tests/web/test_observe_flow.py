@@ -56,7 +56,7 @@ def test_two_observers_notes_scores_report_docx(new_page, web_demo: dict[str, in
     sign_in(page, "teacher1", f"/lessons/{lesson_id}/report")  # the observed teacher
     expect(page.locator("#report-table tbody tr")).to_have_count(2)
     expect(page.locator("#agreement-value")).not_to_be_empty()
-    expect(page.locator("#radar canvas")).to_have_count(1)
+    expect(page.locator("#radar svg")).to_have_count(1)
     shot(page, "report")
     with page.expect_download() as info:
         page.click("#download-docx")
@@ -80,6 +80,6 @@ def test_two_observers_notes_scores_report_docx(new_page, web_demo: dict[str, in
     expect(page.locator("#compare-table thead")).to_contain_text("陈老师")
     expect(page.locator("#compare-table thead")).to_contain_text("刘老师")
     expect(page.locator("#compare-table tbody tr").last).to_contain_text("2")  # observers of lesson 1
-    expect(page.locator("#compare-radar canvas")).to_have_count(1)
+    expect(page.locator("#compare-radar svg")).to_have_count(1)
     shot(page, "compare")
     assert not page.js_errors, page.js_errors

@@ -150,7 +150,7 @@ def test_recorded_lesson_in_the_browser(new_page, server: str, sqlite_db: str, t
     # The report shows the S-T analysis and the transcript with timestamps.
     page.goto(f"/lessons/{LESSON}/report")
     expect(page.locator("#analytics-card")).to_be_visible()
-    expect(page.locator("#rt-ch canvas")).to_have_count(1)
+    expect(page.locator("#rt-ch svg")).to_have_count(1)
     expect(page.locator("#transcript .segment").first).to_be_visible()
     # The note sits beside the sentence it refers to; every timestamp plays the recording from there.
     aside = page.locator("#transcript .note-aside", has_text="候答时间充分")

@@ -9,12 +9,14 @@ up, while camera noise and small motion are not.
 from __future__ import annotations
 
 import subprocess
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from tingke import processes
 from tingke.settings import get_settings
 from workers.media.files import new_dir, write_json
 
@@ -44,12 +46,13 @@ def change_between(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.abs(a - b)) / 255.0)
 
 
-def frames(source: Path, input_options: list[str]) -> subprocess.Popen[bytes]:
+def frames(source: Path, input_options: list[str]) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """ffmpeg writing small raw frames to its stdout; stopped when the block is left, dies with the worker."""
     vf = (f"fps={SAMPLE_FPS},scale={THUMB_WIDTH}:{THUMB_HEIGHT}:force_original_aspect_ratio=decrease,"
           f"pad={THUMB_WIDTH}:{THUMB_HEIGHT}:(ow-iw)/2:(oh-ih)/2")
     cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", *input_options, "-i", str(source), "-an", "-vf", vf,
            "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return processes.child(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
 
 def library_thumbnail(keyframes: list[KeyFrame], folder: Path, at: float) -> None:
@@ -70,8 +73,7 @@ def build_storyboard(source: Path, out_dir: Path, input_options: list[str] | Non
     threshold = get_settings().storyboard_threshold
     size = THUMB_WIDTH * THUMB_HEIGHT * 3
     keyframes: list[KeyFrame] = []
-    with new_dir(out_dir) as tmp:
-        proc = frames(source, input_options or [])
+    with new_dir(out_dir) as tmp, frames(source, input_options or []) as proc:
         assert proc.stdout is not None
         reference: np.ndarray | None = None
         index = 0

@@ -9,11 +9,11 @@ corrected transcript line reaches the player, the HLS rendition and the download
 from __future__ import annotations
 
 import math
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tingke import processes
 from tingke.webvtt import TimedText, to_webvtt
 from workers.media.files import new_dir, new_file
 
@@ -44,8 +44,8 @@ def first_pts(hls_dir: Path) -> int:
         segments = sorted(rendition.glob("*.ts"))
         if not segments:
             continue
-        out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0",
-                              str(segments[0])], capture_output=True, text=True)
+        out = processes.run(["ffprobe", "-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0",
+                             str(segments[0])], capture_output=True, text=True)
         try:
             return round(float(out.stdout.strip()) * MPEGTS_CLOCK)
         except ValueError:

@@ -2,6 +2,7 @@
 // microphone over WHIP, front/back switch, mute, connection state, automatic reconnect.
 import { ApiError, errorText, pageData, t, toast } from "/static/js/app.js";
 import { endRoom, grant, hangUp, newPeer, preferH264, RelayError, signal } from "/static/js/live.js";
+import { showOnAir } from "/static/js/live_onair.js";
 
 /** The codec the camera is sent with: the first payload type of the answer's video section. */
 function negotiatedVideoCodec(sdp) {
@@ -222,6 +223,7 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
     stateBox.textContent = t(`live.state.${state}`);
   });
   window.livePublisher = publisher; // for diagnostics and tests
+  let stopOnAir = null;
   const switchButton = $("live-switch");
   const showCameras = () => { // one camera: the switch is disabled, and the note says why
     switchButton.disabled = !publisher.canSwitchCamera;
@@ -239,6 +241,7 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
       showCameras();
       $("live-controls").classList.remove("hidden");
       $("live-start").classList.add("hidden");
+      stopOnAir = showOnAir(publisher, lessonId);
       onStarted?.(publisher);
     } catch (err) {
       $("live-start").disabled = false;
@@ -257,9 +260,19 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
     $("live-mute").textContent = muted ? t("live.unmute") : t("live.mute");
     $("live-mute").setAttribute("aria-pressed", String(muted));
   });
-  $("live-stop").addEventListener("click", async () => {
-    await publisher.stop(endsLesson(publisher));
+  // Ending is asked twice: a tap by mistake on a phone would end the lesson for every observer.
+  const confirmBox = $("live-confirm");
+  $("live-stop").addEventListener("click", () => {
+    $("live-confirm-text").textContent = t(endsLesson(publisher) ? "live.stop.ask.end" : "live.stop.ask.leave");
+    confirmBox.classList.remove("hidden");
+    $("live-stop-cancel").focus();
+  });
+  $("live-stop-cancel").addEventListener("click", () => confirmBox.classList.add("hidden"));
+  $("live-stop-confirm").addEventListener("click", async () => {
+    confirmBox.classList.add("hidden");
     $("live-controls").classList.add("hidden");
+    stopOnAir?.();
+    await publisher.stop(endsLesson(publisher));
     $("live-ended").classList.remove("hidden");
   });
   window.addEventListener("pagehide", () => { if (publisher.live) hangUp(publisher.location, publisher.g?.token); });

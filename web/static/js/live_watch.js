@@ -24,11 +24,23 @@ async function waitForStream() {
   }
 }
 
+/** One menu entry per picture size: when the camera already sends 360p, the source copy and the 360p
+ * rendition are the same size, and the one with the higher bitrate is kept. [label, level index] pairs. */
+export function distinctLevels(levels) {
+  const best = new Map();
+  levels.forEach((level, i) => {
+    const label = level.height ? `${level.height}p` : `#${i + 1}`;
+    const kept = best.get(label);
+    if (kept === undefined || (level.bitrate || 0) > (levels[kept].bitrate || 0)) best.set(label, i);
+  });
+  return [...best.entries()];
+}
+
 // hls.js hides an audio-only variant when video variants exist: "audio only" loads that playlist itself.
 function qualityMenu(hls, g) {
   const menu = $("quality");
   menu.replaceChildren(new Option(t("live.quality.auto"), "-1"));
-  hls.levels.forEach((level, i) => menu.append(new Option(level.height ? `${level.height}p` : `#${i + 1}`, String(i))));
+  for (const [label, i] of distinctLevels(hls.levels)) menu.append(new Option(label, String(i)));
   menu.append(new Option(t("live.quality.audio"), "audio"));
   menu.classList.remove("hidden");
   $("quality-label").classList.remove("hidden");
