@@ -16,7 +16,8 @@ relay died again during the grace period) is found again by its ``recovered.regi
 What happens next is the room's business (:func:`schedule`): after the grace period a lesson whose
 room is not live on this relay gets its recordings registered (status processing, job queued), or,
 with nothing kept, is not left live; a publisher who came back continues the same lesson and the
-closed recordings become its earlier parts, registered with the rest when the room ends.
+closed recordings become its earlier parts, registered with the rest when the room ends. A settled
+lesson's live HLS (the crowd's, ``live/<lesson>/hls``) gets its ENDLIST, as a normal end gives it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from streaming.live_hls import hls_folder
 from streaming.recording import RecordingSummary, write_index
 from tingke.timeline import timeline_seconds
 
@@ -170,6 +172,21 @@ def mark_registered(summaries: list[RecordingSummary]) -> None:
             os.replace(tmp, path)
 
 
+def finish_live_hls(media_root: Path, room: str) -> int:
+    """End the crowd's live HLS a killed relay left growing (``#EXT-X-ENDLIST``), so the pages show it
+    as the replay it now is; returns how many playlists were ended."""
+    ended = 0
+    for playlist in sorted(hls_folder(media_root, room).glob("*/index.m3u8")):
+        text = playlist.read_text(encoding="utf-8", errors="replace")
+        if "#EXT-X-ENDLIST" in text:
+            continue
+        tmp = playlist.with_name(playlist.name + ".tmp")
+        tmp.write_text(text.rstrip("\n") + "\n#EXT-X-ENDLIST\n", encoding="utf-8")
+        os.replace(tmp, playlist)
+        ended += 1
+    return ended
+
+
 def close_all(media_root: Path, own_boot: str) -> list[Closed]:
     """Find and close every orphaned recording (blocking: run it in a thread)."""
     closed = []
@@ -187,9 +204,10 @@ Settle = Callable[[str, list[RecordingSummary]], Awaitable[Any]]
 
 def schedule(loop: asyncio.AbstractEventLoop, closed: list[Closed], grace: float, is_live: Callable[[str], bool],
              adopt: Callable[[str, list[RecordingSummary]], None], settle: Settle,
-             background: Callable[[Awaitable[Any]], None]) -> None:
+             background: Callable[[Awaitable[Any]], None], media_root: Path) -> None:
     """After ``grace`` seconds, per room: a room live again adopts its recovered recordings as earlier
-    parts (``adopt``); any other is settled (``settle``: registered, or not left live)."""
+    parts (``adopt``); any other is settled (``settle``: registered, or not left live) and its live
+    HLS ended."""
     rooms: dict[str, list[RecordingSummary]] = {}
     for item in closed:
         rooms.setdefault(item.room, [])
@@ -199,8 +217,12 @@ def schedule(loop: asyncio.AbstractEventLoop, closed: list[Closed], grace: float
     def decide(room: str, summaries: list[RecordingSummary]) -> None:
         if is_live(room):
             adopt(room, summaries)
-        else:
-            background(settle(room, summaries))
+            return
+        try:
+            finish_live_hls(media_root, room)
+        except OSError:
+            log.exception("room %s: could not end its live HLS", room)
+        background(settle(room, summaries))
 
     for room, summaries in rooms.items():
         log.warning("room %s: %d recording(s) recovered after a relay restart; waiting %.0f s for the "

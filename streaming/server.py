@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.exception("could not look for recordings left unfinished")
             return
         recovery.schedule(asyncio.get_running_loop(), closed, settings.live_grace_seconds, is_live, adopt,
-                          on_ended, registry.background)
+                          on_ended, registry.background, settings.media_root)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -70,3 +70,16 @@ def test_the_cut_segment_is_kept_when_it_decodes_and_set_aside_when_not(tmp_path
     assert recovery.find(tmp_path, BOOT) == [garbage, good, running]
     recovery.mark_registered([closed, kept])
     assert recovery.find(tmp_path, BOOT) == [running]
+
+
+def test_a_killed_relay_s_live_hls_is_ended(tmp_path: Path):
+    growing = tmp_path / "live" / "7" / "hls" / "low"
+    growing.mkdir(parents=True)
+    (growing / "index.m3u8").write_text("#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:2.000,\nseg00000.ts\n")
+    done = tmp_path / "live" / "7" / "hls" / "audio"
+    done.mkdir()
+    (done / "index.m3u8").write_text("#EXTM3U\n#EXTINF:2.000,\nseg00000.ts\n#EXT-X-ENDLIST\n")
+    assert recovery.finish_live_hls(tmp_path, "7") == 1
+    assert (growing / "index.m3u8").read_text().endswith("seg00000.ts\n#EXT-X-ENDLIST\n")
+    assert (done / "index.m3u8").read_text().count("#EXT-X-ENDLIST") == 1
+    assert recovery.finish_live_hls(tmp_path, "7") == 0  # once
