@@ -1,15 +1,26 @@
-"""The relay's few database writes: a lesson goes live, and its recordings are registered.
+"""The relay's few database reads and writes: may a lesson be published, a lesson goes live, and its
+recordings are registered.
 
 Called from the room's lifecycle (never per packet) and always in a worker thread
 (``asyncio.to_thread``) so a slow database never delays forwarding.
+
+A publisher token outlives the lesson it was issued for (it is valid for minutes), so the database,
+not the token, says whether a lesson may still be published: only a scheduled or live lesson is.
+A finished lesson (processing, ready, failed) never goes back to live, and a recording registered
+for a lesson that already has one is one more part of it, never a replacement.
 """
 
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
 from models import Lesson, LessonStatus, MediaAsset, MediaKind
 from models.db import session_scope
+from streaming.errors import RelayError
 from streaming.recording import RecordingSummary
 from tingke import jobs_client
 from tingke.settings import get_settings
@@ -17,6 +28,10 @@ from tingke.settings import get_settings
 log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {"mpegts": "application/vnd.apple.mpegurl", "matroska": "text/plain"}
+PUBLISHABLE = (LessonStatus.scheduled, LessonStatus.live)
+
+LESSON_FINISHED = ("本课已结束，录像已保存，不能再次开播。This lesson has ended and its recording is kept; "
+                   "it cannot go live again.")
 
 
 def lesson_key(room: str) -> int | None:
@@ -24,23 +39,48 @@ def lesson_key(room: str) -> int | None:
     return int(room) if room.isdigit() else None
 
 
+def check_publishable(room: str) -> None:
+    """Refuse a publisher for a lesson that is not scheduled or live (409 ``lesson_finished``), or
+    that does not exist (404). A room that is not named by a lesson id is not the database's."""
+    lesson_id = lesson_key(room)
+    if lesson_id is None:
+        return
+    try:
+        with session_scope(get_settings().db_url) as session:
+            lesson = session.get(Lesson, lesson_id)
+            status = None if lesson is None else lesson.status
+    except SQLAlchemyError as exc:
+        log.exception("room %s: could not ask the database whether the lesson may be published", room)
+        raise RelayError(503, "lesson_store_unavailable", "暂时无法确认课程状态，请稍后重试。The relay could not "
+                         "check the lesson's status; try again in a moment.", {"Retry-After": "5"}) from exc
+    if status is None:
+        raise RelayError(404, "no_lesson", "没有这节课。There is no such lesson.")
+    if status not in PUBLISHABLE:
+        raise RelayError(409, "lesson_finished", LESSON_FINISHED)
+
+
 def mark_live(room: str) -> bool:
-    """Set the lesson's status to live; False when the room is not a known lesson."""
+    """Set a scheduled lesson's status to live; False when the room is not a known lesson, or the
+    lesson has finished meanwhile (a finished lesson is never reopened)."""
     lesson_id = lesson_key(room)
     if lesson_id is None:
         return False
     with session_scope(get_settings().db_url) as session:
-        lesson = session.get(Lesson, lesson_id)
-        if lesson is None:
-            log.warning("room %s: no lesson with that id; not marking it live", room)
-            return False
-        lesson.status = LessonStatus.live
-    return True
+        changed = session.execute(
+            update(Lesson).where(Lesson.id == lesson_id, Lesson.status.in_(PUBLISHABLE))
+            .values(status=LessonStatus.live).execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        log.warning("room %s: no scheduled or live lesson with that id; not marking it live", room)
+    return bool(changed)
 
 
 def register_recordings(room: str, recordings: list[RecordingSummary]) -> list[int]:
     """Create one live_recording MediaAsset per publisher label, set the lesson to processing
-    and queue its processing job. Returns the asset ids."""
+    and queue its processing job. Returns the asset ids.
+
+    A label that was recorded before (the relay restarted mid-lesson) gets one more part: earlier
+    assets are never changed or removed, and processing joins every part (workers/media/parts.py)."""
     lesson_id = lesson_key(room)
     if lesson_id is None or not recordings:
         return []
@@ -51,7 +91,13 @@ def register_recordings(room: str, recordings: list[RecordingSummary]) -> list[i
             log.warning("room %s: no lesson with that id; recordings stay unregistered on disk", room)
             return []
         assets = []
-        for rec in recordings:
+        known = {path: asset_id for path, asset_id in session.execute(
+            select(MediaAsset.path, MediaAsset.id).where(MediaAsset.lesson_id == lesson_id,
+                                                         MediaAsset.kind == MediaKind.live_recording))}
+        fresh = [rec for rec in recordings if str(rec.playlist.relative_to(media_root)) not in known]
+        if not fresh:  # registered already (a recovery that was interrupted after registering)
+            return [known[str(rec.playlist.relative_to(media_root))] for rec in recordings]
+        for rec in fresh:
             asset = MediaAsset(
                 lesson_id=lesson_id,
                 kind=MediaKind.live_recording,
@@ -65,8 +111,42 @@ def register_recordings(room: str, recordings: list[RecordingSummary]) -> list[i
             session.add(asset)
             assets.append(asset)
         lesson.status = LessonStatus.processing
-        lesson.media_duration_seconds = max(rec.duration_seconds for rec in recordings)
         session.flush()
+        lesson.media_duration_seconds = recorded_seconds(session, lesson_id)
         ids = [asset.id for asset in assets]
         jobs_client.queue_job(session, lesson_id, "process_lesson")
     return ids
+
+
+def recorded_seconds(session: Session, lesson_id: int) -> float:
+    """The lesson clock's length: the longest label's parts together (each on its own timeline)."""
+    per_label: dict[str, float] = {}
+    for label, seconds in session.execute(
+        select(MediaAsset.label, MediaAsset.duration_seconds)
+        .where(MediaAsset.lesson_id == lesson_id, MediaAsset.kind == MediaKind.live_recording)
+    ):
+        per_label[label] = per_label.get(label, 0.0) + float(seconds or 0.0)
+    return round(max(per_label.values(), default=0.0), 3)
+
+
+def release_unrecorded(room: str) -> None:
+    """A room ended with nothing recorded: its lesson must not stay live. With earlier recordings it
+    is processed as they are; with none it is scheduled again (it was never held)."""
+    lesson_id = lesson_key(room)
+    if lesson_id is None:
+        return
+    with session_scope(get_settings().db_url) as session:
+        lesson = session.get(Lesson, lesson_id)
+        if lesson is None or lesson.status != LessonStatus.live:
+            return
+        recorded = session.scalar(select(MediaAsset.id).where(
+            MediaAsset.lesson_id == lesson_id, MediaAsset.kind.in_([MediaKind.live_recording, MediaKind.upload]))
+            .limit(1))
+        if recorded is None:
+            lesson.status = LessonStatus.scheduled
+            log.warning("room %s ended with nothing recorded; the lesson is scheduled again", room)
+            return
+        lesson.status = LessonStatus.processing
+        lesson.media_duration_seconds = recorded_seconds(session, lesson_id) or lesson.media_duration_seconds
+        session.flush()
+        jobs_client.queue_job(session, lesson_id, "process_lesson")

@@ -19,7 +19,7 @@ from typing import Any
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
 
-from streaming import aiortc_bridge
+from streaming import aiortc_bridge, lesson_store
 from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.rooms import Room, RoomRegistry, Session
@@ -80,6 +80,7 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
         raise RelayError(400, "too_many_tracks", "publish at most one audio and one video section")
     if not any(m.sends for m in offer.media):
         raise RelayError(400, "nothing_published", "the offer does not send any audio or video")
+    await _check_lesson(registry, claims)
     room = registry.open(claims.room, claims.mode)
     async with room.lock:
         if room.ended:
@@ -121,6 +122,16 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
         room.publisher_started(publisher, session, tracks)
         _watch(room, session)
     return session, answer
+
+
+async def _check_lesson(registry: RoomRegistry, claims: LiveClaims) -> None:
+    """A room live on this relay is its lesson's live session: its publishers may come back without
+    asking (a database blip must not cut a lesson). Any other publisher opens or reopens the lesson,
+    which the database must still call scheduled or live: a token outlives the lesson it was for."""
+    room = registry.get(claims.room)
+    if room is not None and room.went_live and not room.ended:
+        return
+    await asyncio.to_thread(lesson_store.check_publishable, claims.room)
 
 
 def _in_offer_order(allowed: list[Any], offered: list[Any]) -> list[Any]:

@@ -133,6 +133,12 @@ class Peer:
         """Drop the connection without telling the relay (a phone losing its network)."""
         await self.pc.close()
 
+    def go_silent(self) -> None:
+        """Stop sending media without a word (a phone whose network stalls): the relay gets no more
+        packets and, until its consent checks give up, still thinks the connection is up."""
+        for sender in self.pc.getSenders():
+            sender.replaceTrack(None)
+
 
 def without_bandwidth_feedback(sdp: str) -> str:
     """Drop the abs-send-time header extension from an offer, so the far end computes no REMB.

@@ -10,9 +10,12 @@ Layout, one folder per recording of one publisher label::
 
 Segments are cut at a video keyframe every ``segment_seconds`` (the recorder asks the
 publisher for one), so each file starts decodable. Timestamps are on the lesson clock: a
-publisher who reconnects continues the same files with a jump in time, and the gap is listed
-in the manifest. MPEG-TS segments can be concatenated byte for byte; a crash loses only what
-the muxer had not yet written (well under a segment).
+publisher who reconnects continues the same files with a jump in time (the hub's timeline
+counts the wall-clock time between the last packet before and the first packet after), the
+writer lists that jump in the manifest as a gap, and the playlist and concat list count it as
+time (``tingke.timeline``): the recording lasts as long as the lesson did. MPEG-TS segments
+can be concatenated byte for byte; every packet is flushed to its file as it is muxed, so a
+killed relay loses only the packet in flight, and recovery (streaming/recovery.py) closes the rest.
 
 The muxing runs in a thread so file I/O never delays forwarding.
 """
@@ -28,8 +31,9 @@ import logging
 import os
 import queue
 import re
+import secrets
+import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,10 +42,15 @@ import av
 
 from streaming.bitstream import vp8_dimensions
 from streaming.hub import TrackHub
+from tingke.timeline import timeline_durations, timeline_seconds
 
 log = logging.getLogger(__name__)
 
 WRITE_QUEUE_ITEMS = 3000
+# Packets come every 20 ms (audio) to 33 ms (video): a longer silence on every track is a publisher
+# gone and back, recorded as a gap.
+GAP_SECONDS = 0.5
+BOOT = secrets.token_hex(4)  # tells this process from an earlier one that had the same pid
 
 
 def safe_label(label: str) -> str:
@@ -127,6 +136,7 @@ class _SegmentWriter(threading.Thread):
     # -- thread --
     def run(self) -> None:
         try:
+            self.write_index()
             while True:
                 item = self.items.get()
                 if item is None:
@@ -162,6 +172,10 @@ class _SegmentWriter(threading.Thread):
         packet.stream = self._streams[item.kind]
         self._container.mux(packet)
         self.bytes += len(item.data)
+        if self.first_time is not None and seconds - self.last_time > GAP_SECONDS:
+            with self.lock:
+                self.gaps.append({"start": round(self.last_time, 3), "end": round(seconds, 3),
+                                  "seconds": round(seconds - self.last_time, 3)})
         frame_seconds = 1 / 30 if item.kind == "video" else 0.02
         self._segment_last = max(self._segment_last, seconds + frame_seconds)
         if self.first_time is None:
@@ -170,7 +184,10 @@ class _SegmentWriter(threading.Thread):
 
     def _open_segment(self, start: float, first: _Item) -> None:
         name = f"seg{len(self.segments):05d}{self.extension}"
-        self._container = av.open(str(self.folder / name), "w", format=self.format)
+        # every packet reaches the file as it is muxed: a killed relay loses the packet in flight, not
+        # the muxer's buffer (without this, seconds of a segment were still in memory)
+        self._container = av.open(str(self.folder / name), "w", format=self.format,
+                                  container_options={"flush_packets": "1"})
         self._streams = {}
         for kind, spec in self.specs.items():
             if spec.codec_name == "opus":
@@ -187,6 +204,7 @@ class _SegmentWriter(threading.Thread):
         self._segment_last = start
         with self.lock:
             self.segments.append(Segment(name, round(start, 3), 0.0))
+        self.write_index()
 
     def _close_segment(self) -> None:
         if self._container is None:
@@ -201,10 +219,11 @@ class _SegmentWriter(threading.Thread):
         self.write_index()
 
     def write_index(self) -> None:
-        """Rewrite manifest.json, segments.ffconcat and (MPEG-TS) index.m3u8, each atomically."""
+        """Rewrite manifest.json, segments.ffconcat and (MPEG-TS) index.m3u8, each atomically. While
+        recording, the manifest also lists the open segment (duration 0) with its start, so a relay
+        killed mid-segment leaves what recovery needs (streaming/recovery.py)."""
         with self.lock:
             segments = [s for s in self.segments if s.duration > 0 or not self.finished]
-            done = [s for s in segments if s.duration > 0]
             manifest = dict(
                 self.manifest_base,
                 format=self.format,
@@ -214,28 +233,40 @@ class _SegmentWriter(threading.Thread):
                 finished=self.finished,
                 dropped_packets=self.dropped,
             )
-        _write_atomic(self.folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-        concat = ["ffconcat version 1.0"] + [f"file {s.file}" for s in done]
-        _write_atomic(self.folder / "segments.ffconcat", "\n".join(concat) + "\n")
-        if self.format == "mpegts":
-            target = max([int(s.duration + 0.999) for s in done] + [int(self.segment_seconds)])
-            lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}",
-                     "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:EVENT"]
-            previous_end: float | None = None
-            for s in done:
-                if previous_end is not None and s.start - previous_end > 0.5:
-                    lines.append("#EXT-X-DISCONTINUITY")
-                lines += [f"#EXTINF:{s.duration:.3f},", s.file]
-                previous_end = s.start + s.duration
-            if self.finished:
-                lines.append("#EXT-X-ENDLIST")
-            _write_atomic(self.folder / "index.m3u8", "\n".join(lines) + "\n")
+        write_index(self.folder, manifest, self.segment_seconds)
 
     @property
     def duration(self) -> float:
-        if self.first_time is None:
-            return 0.0
-        return round(self.last_time - self.first_time, 3)
+        """What the playlist lasts: the closed segments on the lesson clock, gaps included."""
+        return timeline_seconds([s.__dict__ for s in self.segments if s.duration > 0])
+
+
+def write_index(folder: Path, manifest: dict[str, Any], segment_seconds: float) -> None:
+    """Write a recording's manifest.json, segments.ffconcat and (MPEG-TS) index.m3u8, each atomically;
+    the lists name the closed segments (duration > 0), the playlist ends (ENDLIST) once finished."""
+    done = [s for s in manifest["segments"] if s["duration"] > 0]
+    _write_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    # each segment lasts until the next one starts: a gap after it is lesson time (tingke.timeline);
+    # the timestamps go on across it, so the playlist needs no discontinuity
+    lengths = timeline_durations(done)
+    concat = ["ffconcat version 1.0"]
+    for s, seconds in zip(done, lengths, strict=True):
+        concat += [f"file {s['file']}", f"duration {seconds:.3f}"]
+    _write_atomic(folder / "segments.ffconcat", "\n".join(concat) + "\n")
+    if manifest["format"] == "mpegts":
+        target = max([int(seconds + 0.999) for seconds in lengths] + [int(segment_seconds)])
+        lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}",
+                 "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:EVENT"]
+        for s, seconds in zip(done, lengths, strict=True):
+            lines += [f"#EXTINF:{seconds:.3f},", s["file"]]
+        if manifest["finished"]:
+            lines.append("#EXT-X-ENDLIST")
+        _write_atomic(folder / "index.m3u8", "\n".join(lines) + "\n")
+
+
+def writer_identity() -> dict[str, Any]:
+    """Who writes a recording: recovery closes only recordings whose writer is gone."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "boot": BOOT}
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -248,8 +279,8 @@ def _write_atomic(path: Path, text: str) -> None:
 class LiveRecording:
     """The recording of one publisher label in one room, fed from that label's hubs.
 
-    Created on the publisher's first connection; :meth:`mark_gap` is called by the room when
-    the publisher drops and comes back; :meth:`finish` when the lesson ends.
+    Created on the publisher's first connection and fed across its reconnects (the writer
+    notes the gaps); :meth:`finish` when the lesson ends.
     """
 
     lesson_id: str
@@ -275,7 +306,8 @@ class LiveRecording:
         }
         self._codecs = {kind: hub.codec.mimeType for kind, hub in hubs.items()}
         base = {"lesson": self.lesson_id, "label": self.label, "codecs": self._codecs,
-                "started_at": dt.datetime.now(dt.UTC).isoformat()}
+                "started_at": dt.datetime.now(dt.UTC).isoformat(), "writer": writer_identity(),
+                "segment_seconds": self.segment_seconds}
         self._writer = _SegmentWriter(self.folder, specs, self.segment_seconds, base)
         self._writer.start()
         for hub in hubs.values():
@@ -302,18 +334,6 @@ class LiveRecording:
         while True:
             await asyncio.sleep(self.segment_seconds)
             hub.request_keyframe()
-
-    def clock(self) -> float:
-        """Seconds on the recording's timeline now."""
-        return 0.0 if self._origin is None else time.monotonic() - self._origin
-
-    def mark_gap(self, start: float, end: float) -> None:
-        """Record that the publisher was away between two :meth:`clock` readings."""
-        if self._writer is None or end <= start:
-            return
-        with self._writer.lock:
-            self._writer.gaps.append({"start": round(start, 3), "end": round(end, 3),
-                                      "seconds": round(end - start, 3)})
 
     async def finish(self) -> RecordingSummary | None:
         """Stop, flush and close the files; None when nothing was recorded."""

@@ -79,7 +79,6 @@ class Publisher:
     hubs: dict[str, TrackHub] = field(default_factory=dict)
     session: Session | None = None
     recording: LiveRecording | None = None
-    left_at: float | None = None  # recording clock when the publisher dropped
     gone: str | None = None  # LEFT or LOST while not connected, None while live
 
 
@@ -170,15 +169,11 @@ class Room:
         if self._end_timer is not None:
             self._end_timer.cancel()
             self._end_timer = None
-        if settings.live_record:
-            if publisher.recording is None:
-                publisher.recording = LiveRecording(
-                    self.id, publisher.label, settings.media_root, settings.live_segment_seconds
-                )
-                publisher.recording.start(publisher.hubs)
-            elif publisher.left_at is not None:
-                publisher.recording.mark_gap(publisher.left_at, publisher.recording.clock())
-        publisher.left_at = None
+        if settings.live_record and publisher.recording is None:
+            publisher.recording = LiveRecording(
+                self.id, publisher.label, settings.media_root, settings.live_segment_seconds
+            )
+            publisher.recording.start(publisher.hubs)
         publisher.gone = None
         for hook in list(self.publisher_hooks):
             hook(publisher)
@@ -190,8 +185,6 @@ class Room:
     def publisher_left(self, publisher: Publisher, how: str = LOST) -> None:
         publisher.session = None
         publisher.gone = how
-        if publisher.recording is not None:
-            publisher.left_at = publisher.recording.clock()
         for hook in list(self.leave_hooks):
             hook(publisher)
         if not any(p.live for p in self.publishers.values()) and not self.ended:
@@ -249,8 +242,12 @@ class Room:
                 if summary is not None:
                     summaries.append(summary)
         self.summaries = summaries
-        self.registry.forget(self)
-        await self.registry.on_ended(self.id, summaries)
+        # Registered before the room is forgotten: until then a publisher is told the lesson is ending,
+        # afterwards the database says it has finished; never a new room while it still says live.
+        try:
+            await self.registry.on_ended(self.id, summaries)
+        finally:
+            self.registry.forget(self)
         return summaries
 
     def describe(self) -> dict[str, Any]:
@@ -288,6 +285,7 @@ class RoomRegistry:
         self.on_ended: EndHook = on_ended or _noop_ended
         self.room_opened: list[Callable[[Room], None]] = []
         self.registered: dict[str, list[int]] = {}  # room -> MediaAsset ids of its ended recordings
+        self.recovered: dict[str, list[RecordingSummary]] = {}  # room -> recordings a killed relay left
         self.ended: dict[str, str] = {}  # room -> why it ended, for the pages still watching it
         self.closed_packets_out = 0
         self.closed_octets_out = 0

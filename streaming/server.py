@@ -24,7 +24,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from streaming import aiortc_bridge, lesson_store, live_hls, negotiation
+from streaming import aiortc_bridge, lesson_store, live_hls, negotiation, recording, recovery
 from streaming.auth import ROLES, authenticate, check_stats_access
 from streaming.errors import RelayError
 from streaming.recording import RecordingSummary
@@ -76,8 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.exception("room %s: could not mark the lesson live", room_id)
 
     async def on_ended(room_id: str, summaries: list[RecordingSummary]) -> None:
+        # recordings recovered after a restart are this lesson's earlier parts (streaming/recovery.py)
+        summaries = registry.recovered.pop(room_id, []) + summaries
         try:
+            if not summaries:
+                await asyncio.to_thread(lesson_store.release_unrecorded, room_id)
+                return
             ids = await asyncio.to_thread(lesson_store.register_recordings, room_id, summaries)
+            await asyncio.to_thread(recovery.mark_registered, summaries)
         except Exception:  # the files stay on disk, with their manifest, for a later import
             log.exception("room %s: could not register its recordings", room_id)
             return
@@ -86,11 +92,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = RoomRegistry(settings, on_live=on_live, on_ended=on_ended)
     live_hls.install(registry, settings)
 
+    def is_live(room_id: str) -> bool:
+        room = registry.get(room_id)
+        return room is not None and room.went_live and not room.ended
+
+    def adopt(room_id: str, summaries: list[RecordingSummary]) -> None:
+        registry.recovered.setdefault(room_id, []).extend(summaries)
+
+    async def recover() -> None:
+        """Close what a killed relay left unfinished, then give its publishers the grace period."""
+        try:
+            closed = await asyncio.to_thread(recovery.close_all, settings.media_root, recording.BOOT)
+        except Exception:
+            log.exception("could not look for recordings left unfinished")
+            return
+        recovery.schedule(asyncio.get_running_loop(), closed, settings.live_grace_seconds, is_live, adopt,
+                          on_ended, registry.background, settings.media_root)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         aiortc_bridge.install_forwarding()
         aiortc_bridge.install_udp_port_range(asyncio.get_running_loop(), settings.rtc_port_min,
                                              settings.rtc_port_max)
+        if settings.live_record:
+            await recover()
         yield
         await registry.shutdown()
 
@@ -165,8 +190,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def room_status(room: str, request: Request) -> dict[str, Any]:
         authenticate(request.headers.get("authorization"), room, ROLES)
         live_room = registry.get(room)
-        if live_room is None:
-            reason = registry.ended.get(room)
+        if live_room is None or live_room.ended:
+            reason = live_room.end_reason if live_room is not None else registry.ended.get(room)
             return {"room": room, "live": False, "revision": 0, "publishers": [], "viewers": 0,
                     "ended": reason is not None, "end_reason": reason}
         return dict(live_room.describe(), live=True, ended=False, end_reason=None)

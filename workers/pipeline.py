@@ -43,6 +43,7 @@ from tingke.stage_errors import StageError
 from workers.jobs import Heartbeat, set_progress
 from workers.media import files
 from workers.media.compose import compose_pip
+from workers.media.parts import join_parts, parts_file
 from workers.media.storyboard import build_storyboard
 from workers.media.subtitles import publish_subtitles
 from workers.media.transcode import (
@@ -86,6 +87,7 @@ class Source:
     path: Path
     label: str
     bytes: int
+    parts: list[int] = field(default_factory=list)  # the asset ids of a label's joined parts
 
 
 @dataclass
@@ -102,7 +104,7 @@ class Context:
 
     @property
     def fingerprint(self) -> str:
-        return ";".join(f"{s.asset_id}:{s.bytes}" for s in self.sources)
+        return ";".join(f"{'+'.join(map(str, s.parts)) or s.asset_id}:{s.bytes}" for s in self.sources)
 
     def progress(self, stage: str, fraction: float, *, force: bool = False) -> None:
         """Write stage + overall percent, at most once a second; raises LeaseLost if taken over."""
@@ -148,8 +150,9 @@ def _rel(path: Path) -> str:
 
 
 def choose_sources(session: Any, job: Job) -> list[Source]:
-    """The upload the job names; else the newest of: the latest upload, or the live recordings
-    (latest per classroom label, master classroom first)."""
+    """The upload the job names; else the newest of: the latest upload, or the live recordings (every
+    part of each classroom label, joined in recording order: a later part never hides an earlier one;
+    master classroom first)."""
     root = get_settings().media_root
 
     def to_source(a: MediaAsset) -> Source:
@@ -170,14 +173,26 @@ def choose_sources(session: Any, job: Job) -> list[Source]:
     newest = assets[-1]
     if newest.kind == MediaKind.upload:
         return [to_source(newest)]
-    latest: dict[str, MediaAsset] = {}
+    by_label: dict[str, list[MediaAsset]] = {}
     for a in assets:
         if a.kind == MediaKind.live_recording:
-            latest[a.label] = a
+            by_label.setdefault(a.label, []).append(a)
     positions = {c.label: c.position for c in session.scalars(
         select(LessonClassroom).where(LessonClassroom.lesson_id == job.lesson_id))}
-    ordered = sorted(latest.values(), key=lambda a: (positions.get(a.label, 1000), a.id))
-    return [to_source(a) for a in ordered]
+    for recorded in by_label.values():
+        recorded.sort(key=lambda a: (a.path, a.id))  # live/<lesson>/<label>/<UTC start>/: recording order
+    ordered = sorted(by_label.values(), key=lambda p: (positions.get(p[0].label, 1000), min(a.id for a in p)))
+    return [_joined(job.lesson_id, p) if len(p) > 1 else to_source(p[0]) for p in ordered]
+
+
+def _joined(lesson_id: int, recorded: list[MediaAsset]) -> Source:
+    """One source playing a label's parts one after another (its id and size those of all parts,
+    so a new part makes every stage run again)."""
+    root = get_settings().media_root
+    first = recorded[0]
+    target = join_parts([root / a.path for a in recorded], parts_file(lesson_dir(lesson_id), first.label))
+    return Source(first.id, first.kind, target, first.label, sum(a.bytes for a in recorded),
+                  parts=[a.id for a in recorded])
 
 
 def run_job(job_id: int, owner: str, beat: Heartbeat) -> None:
@@ -397,7 +412,7 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
         ctx.beat.check()
         session.execute(delete(MediaAsset).where(MediaAsset.lesson_id == ctx.lesson_id,
                                                  MediaAsset.kind.in_(OUTPUT_KINDS)))
-        source_ids = [s.asset_id for s in ctx.sources]
+        source_ids = [part for s in ctx.sources for part in (s.parts or [s.asset_id])]
         session.add(MediaAsset(
             lesson_id=ctx.lesson_id, kind=MediaKind.hls, path=_rel(hls / "master.m3u8"),
             content_type="application/vnd.apple.mpegurl", bytes=_tree_bytes(hls), duration_seconds=info.duration,

@@ -19,7 +19,8 @@ from tingke.signing import sign_token
 
 TOKEN_PURPOSE = "live"  # streaming.auth.TOKEN_PURPOSE
 LIVE_HLS_PREFIX = "/media/live/"
-FINISHED = (LessonStatus.processing, LessonStatus.ready)
+# the relay refuses these too (streaming/lesson_store.py: only a scheduled or live lesson is published)
+FINISHED = (LessonStatus.processing, LessonStatus.ready, LessonStatus.failed)
 
 
 def room_of(lesson: Lesson) -> str:

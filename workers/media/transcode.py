@@ -237,9 +237,11 @@ def make_poster(source: Path, info: MediaInfo, target: Path) -> bool:
 
 def extract_audio(source: Path, target: Path, info: MediaInfo,
                   progress: Callable[[float], None] | None = None) -> None:
-    """16 kHz mono WAV: what Whisper and the speech analysis read."""
+    """16 kHz mono WAV: what Whisper and the speech analysis read. A hole in the audio (a live
+    publisher's drop, kept as lesson time) becomes silence, so speech after it keeps its lesson time."""
     with new_file(target) as tmp:
-        run_ffmpeg([*_flat(input_args(source)), "-i", str(source), "-vn", "-ac", "1", "-ar", "16000",
+        run_ffmpeg([*_flat(input_args(source)), "-i", str(source), "-vn", "-af", "aresample=async=1",
+                    "-ac", "1", "-ar", "16000",
                     "-c:a", "pcm_s16le", str(tmp)], info.duration, progress, what="extract audio from")
 
 
