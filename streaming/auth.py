@@ -27,6 +27,7 @@ class LiveClaims:
     name: str
     label: str
     master: bool = False
+    sv: int | None = None  # the holder's session version when issued: a sign-out since then revokes the token
 
 
 def authenticate(authorization: str | None, room: str, allowed_roles: tuple[str, ...]) -> LiveClaims:
@@ -64,7 +65,12 @@ def _claims(raw: dict[str, object]) -> LiveClaims:
         name=str(raw.get("name", "")),
         label=str(raw.get("label", "")),
         master=raw.get("master") is True,
+        sv=_session_version(raw.get("sv")),
     )
+
+
+def _session_version(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def check_stats_access(authorization: str | None, client_host: str | None, headers: dict[str, str]) -> None:

@@ -18,8 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from models import Lesson, LessonStatus, MediaAsset, MediaKind
+from models import Lesson, LessonStatus, MediaAsset, MediaKind, User
 from models.db import session_scope
+from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.recording import RecordingSummary
 from tingke import jobs_client
@@ -57,6 +58,34 @@ def check_publishable(room: str) -> None:
         raise RelayError(404, "no_lesson", "没有这节课。There is no such lesson.")
     if status not in PUBLISHABLE:
         raise RelayError(409, "lesson_finished", LESSON_FINISHED)
+
+
+TOKEN_REVOKED = ("你已退出登录、修改了密码或账号已停用，请重新登录后再进入直播。You signed out, your password changed "
+                 "or your account was deactivated since this live token was issued; sign in again.")
+
+
+def check_holder(claims: LiveClaims) -> None:
+    """Refuse (401 ``token_revoked``) a live token whose holder signed out, changed or was given a new password,
+    or was deactivated since it was issued: the token is valid for minutes, the person's session is the truth.
+    A token issued before tokens named the session version (no ``sv``) is refused only for a deactivated
+    holder. Rooms not named by a lesson id are not the database's (tests, benchmarks)."""
+    if lesson_key(claims.room) is None or not claims.sub.isdigit():
+        return
+    try:
+        with session_scope(get_settings().db_url) as session:
+            user = session.get(User, int(claims.sub))
+            state = None if user is None else (user.is_active, user.session_version)
+    except SQLAlchemyError as exc:
+        log.exception("room %s: could not ask the database whether the live token's holder is signed in", claims.room)
+        raise RelayError(503, "lesson_store_unavailable", "暂时无法确认登录状态，请稍后重试。The relay could not "
+                         "check the token's holder; try again in a moment.", {"Retry-After": "5"}) from exc
+    challenge = {"WWW-Authenticate": 'Bearer realm="tingke-relay"'}
+    if claims.sv is None:
+        if state is not None and not state[0]:
+            raise RelayError(401, "token_revoked", TOKEN_REVOKED, challenge)
+        return
+    if state is None or not state[0] or state[1] != claims.sv:
+        raise RelayError(401, "token_revoked", TOKEN_REVOKED, challenge)
 
 
 def mark_live(room: str) -> bool:

@@ -80,6 +80,7 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
         raise RelayError(400, "too_many_tracks", "publish at most one audio and one video section")
     if not any(m.sends for m in offer.media):
         raise RelayError(400, "nothing_published", "the offer does not send any audio or video")
+    await _check_holder(registry, claims)
     await _check_lesson(registry, claims)
     room = registry.open(claims.room, claims.mode)
     async with room.lock:
@@ -124,6 +125,21 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
     return session, answer
 
 
+async def _check_holder(registry: RoomRegistry, claims: LiveClaims) -> None:
+    """The token's holder must still be signed in (a sign-out revokes their live tokens too). If the database
+    cannot say, a publisher coming back to a room live here is let in (a blip must not cut a lesson);
+    anyone else waits."""
+    try:
+        await asyncio.to_thread(lesson_store.check_holder, claims)
+    except RelayError as exc:
+        room = registry.get(claims.room)
+        live_here = room is not None and room.went_live and not room.ended
+        if exc.code == "lesson_store_unavailable" and live_here and claims.role in ("publisher", "classroom"):
+            log.warning("room %s: publisher %s let back in without the holder check", claims.room, claims.sub)
+            return
+        raise
+
+
 async def _check_lesson(registry: RoomRegistry, claims: LiveClaims) -> None:
     """A room live on this relay is its lesson's live session: its publishers may come back without
     asking (a database blip must not cut a lesson). Any other publisher opens or reopens the lesson,
@@ -159,6 +175,7 @@ async def _abandon(room: Room, session: Session, publisher: Any) -> None:
 
 async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tuple[Session, str]:
     """WHEP: bind the offer's sections to published hubs and answer."""
+    await _check_holder(registry, claims)
     room = registry.get(claims.room)
     if room is None or room.ended:
         raise RelayError(404, "not_live", "nobody is publishing in this lesson yet; try again shortly")

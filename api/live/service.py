@@ -59,7 +59,7 @@ def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> Publi
         role, label, master = "publisher", "main", True
     room = room_of(lesson)
     claims = {"room": room, "role": role, "mode": lesson.room_mode.value, "sub": str(ctx.user.id),
-              "name": ctx.user.display_name, "label": label, "master": master}
+              "sv": ctx.user.session_version, "name": ctx.user.display_name, "label": label, "master": master}
     ttl = settings.live_token_ttl_seconds
     relay = settings.relay_base
     return PublishGrant(whip_url=f"{relay}/whip/{room}", whep_url=f"{relay}/whep/{room}", relay_url=relay,
@@ -93,7 +93,7 @@ def watch_grant(session: Session, ctx: AccessContext, lesson_id: int) -> WatchGr
     settings = get_settings()
     room = room_of(lesson)
     claims = {"room": room, "role": "viewer", "mode": lesson.room_mode.value, "sub": str(ctx.user.id),
-              "name": ctx.user.display_name, "label": ""}
+              "sv": ctx.user.session_version, "name": ctx.user.display_name, "label": ""}
     ttl = settings.live_token_ttl_seconds
     relay = settings.relay_base
     expires = int(time.time()) + settings.media_url_ttl_seconds
