@@ -97,7 +97,9 @@ function lowBandwidth() {
   return $("low-bandwidth").checked;
 }
 
+let picturesWait = true;  // on a weak link the key frames wait for the first sound, like the subtitles
 function showStoryboard() {
+  if (picturesWait) return;
   const current = frameAt(media?.storyboard, video.currentTime || data.start || 0);
   if (current && $("storyboard-img").dataset.t !== String(current.t)) {
     $("storyboard-img").src = current.url;
@@ -217,7 +219,10 @@ if (media?.hls) {
   // On a weak link the subtitles and the transcript wait for the first sound (or a few seconds): they must not
   // delay it, and they do not depend on the player.
   const firstSound = new Promise((resolve) => video.addEventListener("playing", resolve, { once: true }));
+  if (!low) picturesWait = false;
   Promise.race([firstSound, delay(low ? 3000 : 0)]).then(() => {
+    picturesWait = false;
+    if (lowBandwidth()) showStoryboard();
     subtitlesLoaded = true;
     showSubtitles();
     renderTranscript();
