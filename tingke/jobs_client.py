@@ -7,9 +7,11 @@ message sent here by task name is only a doorbell so that work starts at once.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from celery import Celery
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Job, JobState
@@ -40,3 +42,22 @@ def ring(job_id: int) -> None:
         _client().send_task(PROCESS_TASK, args=[job_id])
     except Exception:  # the broker may be down; the sweeper will send it later
         log.warning("could not send job %s to the broker; the sweeper will retry", job_id, exc_info=True)
+
+
+SUPERSEDED = "superseded: the lesson was resumed; its processing runs again once the new part is recorded"
+
+
+def supersede(session: Session, lesson_id: int) -> list[int]:
+    """Stop the lesson's unfinished processing jobs (it was resumed: a later job joins every part).
+
+    A queued job is simply failed. A running one is failed too but keeps its ``owner`` and
+    ``lease_until``: its worker notices at its next progress write, heartbeat or store (all conditional
+    on ``state = running``) and writes nothing more, and until that lease runs out no other job of the
+    lesson is claimed (workers/jobs.py ``claim``), so two runs never share the lesson's output folder."""
+    jobs = session.scalars(select(Job).where(Job.lesson_id == lesson_id,
+                                             Job.state.in_([JobState.queued, JobState.running]))
+                          .with_for_update()).all()  # waits for a store in progress (workers/jobs.assert_ours)
+    t = datetime.now(UTC)
+    for job in jobs:
+        job.state, job.error, job.finished_at = JobState.failed, SUPERSEDED, t
+    return [job.id for job in jobs]
