@@ -142,3 +142,27 @@ def test_a_running_job_is_superseded_without_two_runs_sharing_the_lesson(client,
     with session_scope(db_url) as session:
         states = dict(session.execute(select(Job.id, Job.state).where(Job.lesson_id == lesson)).all())
     assert states == {running: JobState.failed, final_id: JobState.running}
+
+
+def test_a_resume_nobody_used_is_processed_as_it_was_recorded(client, login, db_url, monkeypatch):
+    from models import MediaAsset, MediaKind
+    from workers.sweeper import release_unused_resumes
+
+    lesson = lesson_id(db_url, BROADCAST_TITLE)
+    _ended(db_url, lesson, minutes_ago=1)
+    with session_scope(db_url) as session:
+        session.add(MediaAsset(lesson_id=lesson, kind=MediaKind.live_recording, path=f"live/{lesson}/main/x/p.m3u8",
+                               content_type="application/vnd.apple.mpegurl", bytes=1, duration_seconds=3.0,
+                               label="main", meta={}))
+    assert client.post(f"/api/lessons/{lesson}/live/resume", headers=login("teacher1")).status_code == 200
+    assert release_unused_resumes() == []  # its grant may still be used
+    monkeypatch.setenv("TINGKE_LIVE_TOKEN_TTL_SECONDS", "0")
+    monkeypatch.setenv("TINGKE_LIVE_GRACE_SECONDS", "0")
+    reset_settings()
+    assert release_unused_resumes() == [lesson]
+    row = _lesson(db_url, lesson)
+    assert row.status == LessonStatus.processing and row.live_resumed_at is None
+    with session_scope(db_url) as session:
+        queued = session.scalars(select(Job).where(Job.lesson_id == lesson, Job.state == JobState.queued)).all()
+    assert len(queued) == 1  # the one job that processes the parts recorded so far
+    assert release_unused_resumes() == []
