@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from models import Job, JobState
 from tingke.settings import get_settings
+from tingke.stage_errors import StageError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ def ring(job_id: int) -> None:
         log.warning("could not send job %s to the broker; the sweeper will retry", job_id, exc_info=True)
 
 
-SUPERSEDED = "superseded: the lesson was resumed; its processing runs again once the new part is recorded"
+SUPERSEDED = StageError("superseded", "本课已继续直播，新的一段录完后整节课重新处理",
+                        "The lesson was resumed; it is processed again, whole, once the new part is recorded").reason
 
 
 def supersede(session: Session, lesson_id: int) -> list[int]:

@@ -103,8 +103,8 @@ def finish(job_id: int, owner: str, *, error: str | None = None) -> bool:
     """Mark the job done (or failed with a reason) and the lesson ready (or failed)."""
     t = now()
     with session_scope(get_settings().db_url) as session:
-        job = session.execute(
-            select(Job).where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running)
+        job = session.execute(  # locked: a resume superseding the job (jobs_client.supersede) waits or wins
+            select(Job).where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running).with_for_update()
         ).scalar_one_or_none()
         if job is None:
             return False
