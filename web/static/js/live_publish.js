@@ -62,6 +62,7 @@ export class LivePublisher {
     this.facing = "user"; this.stream = null; this.pc = null; this.g = null; this.location = null;
     this.live = false; this.reconnecting = false; this.codec = ""; this.history = [];
     this.cameras = []; this.videoSender = null;
+    this.onFinished = () => {}; // the lesson ended while this phone was away (longer than the grace period)
   }
 
   async openCamera() {
@@ -131,7 +132,7 @@ export class LivePublisher {
           return;
         } catch (err) {
           this.history.push(`${Math.round(performance.now())} error ${err.status || ""} ${err.message}`);
-          if (err.code === "lesson_finished") { this.live = false; this.onState("stopped"); return; }
+          if (err.code === "lesson_finished") { this.live = false; this.onState("stopped"); this.onFinished(); return; }
           await new Promise((r) => setTimeout(r, wait));
           wait = Math.min(wait * 2, 8000);
         }
@@ -260,6 +261,12 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
     if (publisher.live) toast(t("live.resumed"));
   };
   $("live-start").addEventListener("click", goLive);
+  publisher.onFinished = () => { // away longer than the grace period: the relay ended the lesson
+    $("live-controls").classList.add("hidden");
+    stopOnAir?.();
+    $("live-ended").classList.remove("hidden");
+    offerResume(lessonId, resumed);
+  };
   switchButton.addEventListener("click", async () => {
     switchButton.disabled = true;
     try { await publisher.switchCamera(); } catch (err) { toast(t("live.error.switch")); }
