@@ -54,6 +54,8 @@ class Lesson(Timestamped, Base):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     media_duration_seconds: Mapped[float | None]
     live_announced_at: Mapped[datetime | None]  # its observers were told it is live (api/notifications/live.py)
+    live_ended_at: Mapped[datetime | None]  # its last live part ended (streaming/lesson_store.py); resume window
+    live_resumed_at: Mapped[datetime | None]  # resumed, and no publisher came back yet (api/live/resume.py)
 
     teacher: Mapped[User] = relationship(foreign_keys=[teacher_id])
     school: Mapped[School] = relationship()

@@ -6,13 +6,16 @@ Called from the room's lifecycle (never per packet) and always in a worker threa
 
 A publisher token outlives the lesson it was issued for (it is valid for minutes), so the database,
 not the token, says whether a lesson may still be published: only a scheduled or live lesson is.
-A finished lesson (processing, ready, failed) never goes back to live, and a recording registered
-for a lesson that already has one is one more part of it, never a replacement.
+A finished lesson (processing, ready, failed) never goes back to live here (only its teacher's explicit
+resume in the API does, api/live/resume.py), and a recording registered for a lesson that already has one
+is one more part of it, never a replacement. This module is the one owner of ``live_ended_at``: the
+moment a live part was registered, from which the resume window counts.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,16 +43,20 @@ def lesson_key(room: str) -> int | None:
     return int(room) if room.isdigit() else None
 
 
-def check_publishable(room: str) -> None:
+def check_publishable(room: str) -> float:
     """Refuse a publisher for a lesson that is not scheduled or live (409 ``lesson_finished``), or
-    that does not exist (404). A room that is not named by a lesson id is not the database's."""
+    that does not exist (404). A room that is not named by a lesson id is not the database's.
+
+    Returns the seconds already recorded for the lesson (its earlier parts): a resumed lesson's clock
+    continues from there."""
     lesson_id = lesson_key(room)
     if lesson_id is None:
-        return
+        return 0.0
     try:
         with session_scope(get_settings().db_url) as session:
             lesson = session.get(Lesson, lesson_id)
             status = None if lesson is None else lesson.status
+            earlier = recorded_seconds(session, lesson_id) if lesson is not None else 0.0
     except SQLAlchemyError as exc:
         log.exception("room %s: could not ask the database whether the lesson may be published", room)
         raise RelayError(503, "lesson_store_unavailable", "暂时无法确认课程状态，请稍后重试。The relay could not "
@@ -58,6 +65,7 @@ def check_publishable(room: str) -> None:
         raise RelayError(404, "no_lesson", "没有这节课。There is no such lesson.")
     if status not in PUBLISHABLE:
         raise RelayError(409, "lesson_finished", LESSON_FINISHED)
+    return earlier
 
 
 TOKEN_REVOKED = ("你已退出登录、修改了密码或账号已停用，请重新登录后再进入直播。You signed out, your password changed "
@@ -90,14 +98,15 @@ def check_holder(claims: LiveClaims) -> None:
 
 def mark_live(room: str) -> bool:
     """Set a scheduled lesson's status to live; False when the room is not a known lesson, or the
-    lesson has finished meanwhile (a finished lesson is never reopened)."""
+    lesson has finished meanwhile (a finished lesson is never reopened). A resume is now used: the
+    publisher came back (``live_resumed_at`` cleared, so the sweeper leaves the lesson alone)."""
     lesson_id = lesson_key(room)
     if lesson_id is None:
         return False
     with session_scope(get_settings().db_url) as session:
         changed = session.execute(
             update(Lesson).where(Lesson.id == lesson_id, Lesson.status.in_(PUBLISHABLE))
-            .values(status=LessonStatus.live).execution_options(synchronize_session=False)
+            .values(status=LessonStatus.live, live_resumed_at=None).execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
     if not changed:
         log.warning("room %s: no scheduled or live lesson with that id; not marking it live", room)
@@ -140,6 +149,7 @@ def register_recordings(room: str, recordings: list[RecordingSummary]) -> list[i
             session.add(asset)
             assets.append(asset)
         lesson.status = LessonStatus.processing
+        lesson.live_ended_at = datetime.now(UTC)
         session.flush()
         lesson.media_duration_seconds = recorded_seconds(session, lesson_id)
         ids = [asset.id for asset in assets]
@@ -176,6 +186,7 @@ def release_unrecorded(room: str) -> None:
             log.warning("room %s ended with nothing recorded; the lesson is scheduled again", room)
             return
         lesson.status = LessonStatus.processing
+        lesson.live_ended_at = datetime.now(UTC)
         lesson.media_duration_seconds = recorded_seconds(session, lesson_id) or lesson.media_duration_seconds
         session.flush()
         jobs_client.queue_job(session, lesson_id, "process_lesson")

@@ -81,11 +81,13 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
     if not any(m.sends for m in offer.media):
         raise RelayError(400, "nothing_published", "the offer does not send any audio or video")
     await _check_holder(registry, claims)
-    await _check_lesson(registry, claims)
+    earlier = await _check_lesson(registry, claims)
     room = registry.open(claims.room, claims.mode)
     async with room.lock:
         if room.ended:
             raise RelayError(409, "room_ending", "this lesson is ending; publish again in a moment")
+        if earlier is not None and not room.went_live:
+            room.clock_offset = earlier  # a resumed lesson: its clock continues after the earlier parts
         publisher = room.admit_publisher(claims)
         previous = publisher.session
         if previous is not None:
@@ -140,14 +142,15 @@ async def _check_holder(registry: RoomRegistry, claims: LiveClaims) -> None:
         raise
 
 
-async def _check_lesson(registry: RoomRegistry, claims: LiveClaims) -> None:
+async def _check_lesson(registry: RoomRegistry, claims: LiveClaims) -> float | None:
     """A room live on this relay is its lesson's live session: its publishers may come back without
     asking (a database blip must not cut a lesson). Any other publisher opens or reopens the lesson,
-    which the database must still call scheduled or live: a token outlives the lesson it was for."""
+    which the database must still call scheduled or live: a token outlives the lesson it was for.
+    Returns the seconds its earlier parts recorded (None for a room already live here)."""
     room = registry.get(claims.room)
     if room is not None and room.went_live and not room.ended:
-        return
-    await asyncio.to_thread(lesson_store.check_publishable, claims.room)
+        return None
+    return await asyncio.to_thread(lesson_store.check_publishable, claims.room)
 
 
 def _in_offer_order(allowed: list[Any], offered: list[Any]) -> list[Any]:

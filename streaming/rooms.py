@@ -107,7 +107,9 @@ class Room:
         self.leave_hooks: list[Callable[[Publisher], None]] = []
         self.end_hooks: list[Callable[[], Awaitable[Any]]] = []
         self.live_hls: Any = None
-        self.live_since: float | None = None  # monotonic time the first publisher arrived (lesson clock 0)
+        self.live_since: float | None = None  # monotonic time of lesson clock 0 (the first publisher arrived,
+        # less clock_offset: the seconds recorded by the lesson's earlier parts when it was resumed)
+        self.clock_offset = 0.0
 
     # ---- admission --------------------------------------------------------------------------
 
@@ -179,7 +181,7 @@ class Room:
             hook(publisher)
         if not self.went_live:
             self.went_live = True
-            self.live_since = time.monotonic()
+            self.live_since = time.monotonic() - self.clock_offset
             self.registry.background(self.registry.on_live(self.id))
 
     def publisher_left(self, publisher: Publisher, how: str = LOST) -> None:

@@ -7,13 +7,16 @@ message sent here by task name is only a doorbell so that work starts at once.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from celery import Celery
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Job, JobState
 from tingke.settings import get_settings
+from tingke.stage_errors import StageError
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +43,23 @@ def ring(job_id: int) -> None:
         _client().send_task(PROCESS_TASK, args=[job_id])
     except Exception:  # the broker may be down; the sweeper will send it later
         log.warning("could not send job %s to the broker; the sweeper will retry", job_id, exc_info=True)
+
+
+SUPERSEDED = StageError("superseded", "本课已继续直播，新的一段录完后整节课重新处理",
+                        "The lesson was resumed; it is processed again, whole, once the new part is recorded").reason
+
+
+def supersede(session: Session, lesson_id: int) -> list[int]:
+    """Stop the lesson's unfinished processing jobs (it was resumed: a later job joins every part).
+
+    A queued job is simply failed. A running one is failed too but keeps its ``owner`` and
+    ``lease_until``: its worker notices at its next progress write, heartbeat or store (all conditional
+    on ``state = running``) and writes nothing more, and until that lease runs out no other job of the
+    lesson is claimed (workers/jobs.py ``claim``), so two runs never share the lesson's output folder."""
+    jobs = session.scalars(select(Job).where(Job.lesson_id == lesson_id,
+                                             Job.state.in_([JobState.queued, JobState.running]))
+                          .with_for_update()).all()  # waits for a store in progress (workers/jobs.assert_ours)
+    t = datetime.now(UTC)
+    for job in jobs:
+        job.state, job.error, job.finished_at = JobState.failed, SUPERSEDED, t
+    return [job.id for job in jobs]

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     rtc_port_max: int = 0
     live_grace_seconds: float = Field(default=60.0, description="A room ends this long after its last publisher left")
     live_segment_seconds: float = Field(default=4.0, description="Length of the relay's recording segments")
+    live_resume_minutes: float = Field(default=15.0, description="A teacher may resume a lesson this long after its "
+                                       "live part ended; the new part is appended to its recording")
     live_record: bool = Field(default=True, description="Write what the relay forwards to media_root/live")
     live_hls: bool = Field(default=True, description="With live_record: one ffmpeg per live lesson writes HLS")
     live_hls_segment_seconds: float = Field(default=2.0, description="Segment length of the live HLS")

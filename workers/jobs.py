@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from models import Job, JobState, Lesson, LessonStatus
 from models.db import session_scope
@@ -45,8 +45,9 @@ def claim(job_id: int, owner: str) -> bool:
     other = aliased(Job)
     busy_lesson = (
         select(other.id)
-        .where(other.lesson_id == Job.lesson_id, other.id != Job.id, other.state == JobState.running,
-               other.lease_until >= t)
+        # a superseded job (tingke.jobs_client.supersede) keeps its lease until its worker has noticed
+        .where(other.lesson_id == Job.lesson_id, other.id != Job.id,
+               other.state.in_([JobState.running, JobState.failed]), other.lease_until >= t)
         .exists()
     )
     with session_scope(settings.db_url) as session:
@@ -75,6 +76,16 @@ def renew(job_id: int, owner: str) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def assert_ours(session: Session, job_id: int, owner: str) -> None:
+    """Inside a transaction that writes a job's results: raise LeaseLost unless the job is still running
+    and ours (it may have been taken over, or superseded because its lesson was resumed). The row is
+    locked so that superseding waits for the results or the results are not written."""
+    mine = session.scalar(select(Job.id).where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running)
+                          .with_for_update())
+    if mine is None:
+        raise LeaseLost(f"job {job_id} is no longer owned by {owner}")
+
+
 def set_progress(job_id: int, owner: str, stage: str, percent: int) -> None:
     """Record the stage and overall percent; raises LeaseLost when the job is no longer ours."""
     with session_scope(get_settings().db_url) as session:
@@ -92,8 +103,8 @@ def finish(job_id: int, owner: str, *, error: str | None = None) -> bool:
     """Mark the job done (or failed with a reason) and the lesson ready (or failed)."""
     t = now()
     with session_scope(get_settings().db_url) as session:
-        job = session.execute(
-            select(Job).where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running)
+        job = session.execute(  # locked: a resume superseding the job (jobs_client.supersede) waits or wins
+            select(Job).where(Job.id == job_id, Job.owner == owner, Job.state == JobState.running).with_for_update()
         ).scalar_one_or_none()
         if job is None:
             return False

@@ -40,7 +40,7 @@ from models.transcript_links import segment_at
 from tingke.media_probe import MediaInfo, probe
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
-from workers.jobs import Heartbeat, set_progress
+from workers.jobs import Heartbeat, assert_ours, set_progress
 from workers.media import files
 from workers.media.compose import compose_pip
 from workers.media.parts import join_parts, parts_file
@@ -410,6 +410,7 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
         if lesson is None:
             return
         ctx.beat.check()
+        assert_ours(session, ctx.job_id, ctx.owner)  # superseded (the lesson was resumed): store nothing
         session.execute(delete(MediaAsset).where(MediaAsset.lesson_id == ctx.lesson_id,
                                                  MediaAsset.kind.in_(OUTPUT_KINDS)))
         source_ids = [part for s in ctx.sources for part in (s.parts or [s.asset_id])]

@@ -3,6 +3,8 @@
 The embedded brokers lose a message whose worker was killed, and Redis returns it only after
 its visibility timeout (see shared/studies/celery), so the database decides what must run.
 A job that crashed ``job_max_attempts`` times is failed instead of being retried forever.
+A lesson its teacher resumed (api/live/resume.py) but never went live again with is processed as it
+was recorded (:func:`release_unused_resumes`), so a resume never leaves its recording unprocessed.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from models import Job, JobState, Lesson, LessonStatus
+from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind
 from models.db import session_scope
+from tingke import jobs_client
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
 from workers.jobs import now
@@ -65,6 +68,38 @@ def sweep(send: Callable[[int], None]) -> list[int]:
     return resend
 
 
+def release_unused_resumes() -> list[int]:
+    """Lessons resumed whose publisher never came (its grant expired, plus the relay's grace): back to
+    processing with the parts recorded so far (the resume superseded their processing). Returns them."""
+    settings = get_settings()
+    t = now()
+    unused = t - timedelta(seconds=settings.live_token_ttl_seconds + settings.live_grace_seconds)
+    released: list[int] = []
+    with session_scope(settings.db_url) as session:
+        ids = session.scalars(select(Lesson.id).where(Lesson.status == LessonStatus.live,
+                                                      Lesson.live_resumed_at < unused)).all()
+    for lesson_id in ids:
+        with session_scope(settings.db_url) as session:
+            # conditional: a publisher arriving now (the relay clears live_resumed_at) wins
+            taken = session.execute(
+                update(Lesson).where(Lesson.id == lesson_id, Lesson.status == LessonStatus.live,
+                                     Lesson.live_resumed_at < unused)
+                .values(status=LessonStatus.processing, live_resumed_at=None)
+                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+            if not taken:
+                continue
+            recorded = session.scalar(select(MediaAsset.id).where(
+                MediaAsset.lesson_id == lesson_id,
+                MediaAsset.kind.in_([MediaKind.live_recording, MediaKind.upload])).limit(1))
+            if recorded is None:  # nothing to process (cannot happen after a live part; be safe)
+                session.execute(update(Lesson).where(Lesson.id == lesson_id).values(status=LessonStatus.scheduled))
+                continue
+            log.warning("lesson %s was resumed but nobody went live; processing what was recorded", lesson_id)
+            jobs_client.queue_job(session, lesson_id, "process_lesson")
+            released.append(lesson_id)
+    return released
+
+
 class Sweeper(threading.Thread):
     """Runs :func:`sweep` every ``job_sweep_seconds`` inside the worker process."""
 
@@ -78,6 +113,7 @@ class Sweeper(threading.Thread):
         while not self.stopped.is_set():
             try:
                 sweep(self.send)
+                release_unused_resumes()
             except Exception:
                 log.warning("sweep failed; retrying in %ss", interval, exc_info=True)
             self.stopped.wait(interval)

@@ -15,8 +15,8 @@ from api.audit.media import note_media_access
 from api.deps import DB, Access
 from api.errors import APIError, forbidden
 from api.lessons.deps import VisibleLesson
-from api.live import audience, service
-from api.live.schemas import LiveAudience, PublishGrant, WatchGrant
+from api.live import audience, resume, service
+from api.live.schemas import LiveAudience, PublishGrant, ResumeWindow, WatchGrant
 from api.media import serving
 from api.media.service import sign_playlist
 from api.types import PathId
@@ -30,6 +30,19 @@ def go_live(lesson_id: PathId, session: DB, ctx: Access) -> PublishGrant:
     """A WHIP URL and a short-lived publisher token (a classroom token for a dual lesson).
     Ask again for a fresh token to reconnect."""
     return service.publish_grant(session, ctx, lesson_id)
+
+
+@router.post("/api/lessons/{lesson_id}/live/resume", response_model=PublishGrant)
+def resume_live(lesson_id: PathId, session: DB, ctx: Access) -> PublishGrant:
+    """Go live again after the lesson ended (by mistake), within ``live_resume_minutes`` of its end:
+    the new part is appended to the same recording. 409 ``resume_window_over`` after the window."""
+    return resume.resume(session, ctx, lesson_id)
+
+
+@router.get("/api/lessons/{lesson_id}/live/resume", response_model=ResumeWindow)
+def resume_window(lesson_id: PathId, session: DB, ctx: Access) -> ResumeWindow:
+    """Whether this user may resume the lesson now, and for how long still (the panel's button)."""
+    return resume.window(session, ctx, lesson_id)
 
 
 @router.post("/api/lessons/{lesson_id}/live/watch", response_model=WatchGrant)

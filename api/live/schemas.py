@@ -39,3 +39,10 @@ class WatchGrant(BaseModel):
 
 class LiveAudience(BaseModel):
     hls_viewers: int = Field(description="Viewers who fetched a live HLS playlist within the last 20 s")
+
+
+class ResumeWindow(BaseModel):
+    resumable: bool = Field(description="Whether this user may resume the finished lesson now")
+    seconds_left: int = Field(description="Seconds left in the resume window (0: it cannot be resumed)")
+    minutes_left: int = Field(description="seconds_left rounded up to whole minutes (what the button says)")
+    status: str

@@ -11,25 +11,47 @@ let liveAt = null; // performance.now() at lesson clock 0
 let endedAt = null; // the lesson clock stops where the lesson ended
 let observationId = data.observation_id;
 
-const watcher = new RoomWatcher({
-  fetchGrant: () => grant(data.lesson.id, "watch"),
-  show: (label, name, stream) =>
-    videoTile(tiles, label, data.lesson.mode === "dual" ? `${label} · ${name}` : name, stream, !$("sound").checked),
-  onState: (state) => { $("live-state").dataset.state = state; $("live-state").textContent = t(`live.others.${state}`); },
-  onPresence: (label, gone) => showPresence(findTile(tiles, label), gone),
-  onQuality: (label, q) => showQuality(findTile(tiles, label), q),
-  onEnded: () => {
-    endedAt = performance.now();
-    for (const figure of tiles.querySelectorAll("figure.tile")) showQuality(figure, null);
-    $("lesson-over").classList.remove("hidden");
-  },
-  onStatus: (status) => {
-    if (status.live_seconds != null) liveAt = performance.now() - status.live_seconds * 1000;
-    $("viewers").textContent = t("live.viewers", { n: status.viewers });
-  },
-});
-window.liveWatcher = watcher;
-watcher.start();
+const RESUME_CHECK_MS = 10_000; // a lesson ended by mistake may be resumed by its teacher (live_resume_minutes)
+const RESUME_CHECK_FOR_MS = 30 * 60_000; // longer than any sensible resume window
+
+function watch() {
+  const watcher = new RoomWatcher({
+    fetchGrant: () => grant(data.lesson.id, "watch"),
+    show: (label, name, stream) =>
+      videoTile(tiles, label, data.lesson.mode === "dual" ? `${label} · ${name}` : name, stream, !$("sound").checked),
+    onState: (state) => { $("live-state").dataset.state = state; $("live-state").textContent = t(`live.others.${state}`); },
+    onPresence: (label, gone) => showPresence(findTile(tiles, label), gone),
+    onQuality: (label, q) => showQuality(findTile(tiles, label), q),
+    onEnded: () => {
+      endedAt = performance.now();
+      for (const figure of tiles.querySelectorAll("figure.tile")) showQuality(figure, null);
+      $("lesson-over").classList.remove("hidden");
+      awaitResume();
+    },
+    onStatus: (status) => {
+      // a resumed lesson's clock continues after its earlier parts (the relay offsets live_seconds)
+      if (status.live_seconds != null) liveAt = performance.now() - status.live_seconds * 1000;
+      $("viewers").textContent = t("live.viewers", { n: status.viewers });
+    },
+  });
+  window.liveWatcher = watcher;
+  watcher.start();
+}
+
+/** After the lesson ended: watch again if its teacher resumes it (the watch grant says it is live). */
+function awaitResume() {
+  const until = Date.now() + RESUME_CHECK_FOR_MS;
+  const timer = setInterval(async () => {
+    if (Date.now() > until) { clearInterval(timer); return; }
+    const g = await grant(data.lesson.id, "watch").catch(() => null);
+    if (!g || g.status !== "live") return;
+    clearInterval(timer);
+    endedAt = null;
+    $("lesson-over").classList.add("hidden");
+    watch();
+  }, RESUME_CHECK_MS);
+}
+watch();
 
 $("sound").addEventListener("change", () => {
   for (const video of tiles.querySelectorAll("video")) video.muted = !$("sound").checked;

@@ -3,6 +3,7 @@
 import { ApiError, errorText, pageData, t, toast } from "/static/js/app.js";
 import { endRoom, grant, hangUp, newPeer, preferH264, RelayError, signal } from "/static/js/live.js";
 import { showOnAir } from "/static/js/live_onair.js";
+import { offerResume } from "/static/js/live_resume.js";
 
 /** The codec the camera is sent with: the first payload type of the answer's video section. */
 function negotiatedVideoCodec(sdp) {
@@ -61,6 +62,7 @@ export class LivePublisher {
     this.facing = "user"; this.stream = null; this.pc = null; this.g = null; this.location = null;
     this.live = false; this.reconnecting = false; this.codec = ""; this.history = [];
     this.cameras = []; this.videoSender = null;
+    this.onFinished = () => {}; // the lesson ended while this phone was away (longer than the grace period)
   }
 
   async openCamera() {
@@ -130,7 +132,7 @@ export class LivePublisher {
           return;
         } catch (err) {
           this.history.push(`${Math.round(performance.now())} error ${err.status || ""} ${err.message}`);
-          if (err.code === "lesson_finished") { this.live = false; this.onState("stopped"); return; }
+          if (err.code === "lesson_finished") { this.live = false; this.onState("stopped"); this.onFinished(); return; }
           await new Promise((r) => setTimeout(r, wait));
           wait = Math.min(wait * 2, 8000);
         }
@@ -234,7 +236,7 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
     publisher.cameras = await listCameras();
     showCameras();
   });
-  $("live-start").addEventListener("click", async () => {
+  const goLive = async () => {
     $("live-start").disabled = true;
     try {
       await publisher.start();
@@ -248,8 +250,23 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
       stateBox.dataset.state = "failed";
       stateBox.textContent = t("live.state.failed");
       toast(startFailure(err));
+      // ended by mistake, or a phone away longer than the grace period: it may still be resumed
+      if (err instanceof ApiError && err.code === "lesson_finished") offerResume(lessonId, resumed);
     }
-  });
+  };
+  // resumed: the lesson is live again; going live appends the new part to the same recording
+  const resumed = async () => {
+    $("live-ended").classList.add("hidden");
+    await goLive();
+    if (publisher.live) toast(t("live.resumed"));
+  };
+  $("live-start").addEventListener("click", goLive);
+  publisher.onFinished = () => { // away longer than the grace period: the relay ended the lesson
+    $("live-controls").classList.add("hidden");
+    stopOnAir?.();
+    $("live-ended").classList.remove("hidden");
+    offerResume(lessonId, resumed);
+  };
   switchButton.addEventListener("click", async () => {
     switchButton.disabled = true;
     try { await publisher.switchCamera(); } catch (err) { toast(t("live.error.switch")); }
@@ -272,8 +289,10 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
     confirmBox.classList.add("hidden");
     $("live-controls").classList.add("hidden");
     stopOnAir?.();
-    await publisher.stop(endsLesson(publisher));
+    const ends = endsLesson(publisher);
+    await publisher.stop(ends);
     $("live-ended").classList.remove("hidden");
+    if (ends) offerResume(lessonId, resumed);
   });
   window.addEventListener("pagehide", () => { if (publisher.live) hangUp(publisher.location, publisher.g?.token); });
   return publisher;

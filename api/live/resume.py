@@ -1,0 +1,68 @@
+"""Resuming a lesson ended by mistake (issue 12): its teacher may go live again for
+``live_resume_minutes`` after its live part ended. The new part is appended to the same lesson's
+recording (the relay registers it as one more part; processing joins them all), never replacing it.
+
+Resuming sets the lesson back to live so the relay admits the publisher, and supersedes the processing
+of the earlier parts (``tingke.jobs_client.supersede``): the part recorded next queues the one job that
+processes everything. ``live_resumed_at`` marks a resume nobody used yet; the sweeper hands such a lesson
+back to processing once its grant could no longer be used (workers/sweeper.py ``release_unused_resumes``).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from api.access import AccessContext, can_publish_live
+from api.errors import APIError, forbidden
+from api.lessons.service import get_visible
+from api.live.schemas import PublishGrant, ResumeWindow
+from api.live.service import FINISHED, publish_grant
+from models import Lesson, LessonStatus
+from tingke import jobs_client
+from tingke.settings import get_settings
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def seconds_left(lesson: Lesson, now: datetime | None = None) -> int:
+    """Whole seconds left to resume the finished lesson; 0 when it cannot be (never live, window over)."""
+    if lesson.status not in FINISHED or lesson.live_ended_at is None:
+        return 0
+    window = timedelta(minutes=get_settings().live_resume_minutes)
+    left = (_aware(lesson.live_ended_at) + window - (now or datetime.now(UTC))).total_seconds()
+    return max(0, math.floor(left))
+
+
+def window(session: Session, ctx: AccessContext, lesson_id: int) -> ResumeWindow:
+    lesson = get_visible(session, ctx, lesson_id)
+    left = seconds_left(lesson) if can_publish_live(ctx, lesson) else 0
+    return ResumeWindow(resumable=left > 0, seconds_left=left, minutes_left=math.ceil(left / 60),
+                        status=lesson.status.value)
+
+
+def resume(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant:
+    """Reopen the finished lesson for its teacher within the window and grant a publish token."""
+    lesson = get_visible(session, ctx, lesson_id)
+    if not can_publish_live(ctx, lesson):
+        raise forbidden("Only the lesson's teacher or a teacher of its classrooms may resume it. "
+                        "只有授课教师或双师课堂的教师可以继续直播。")
+    if lesson.status in FINISHED:
+        minutes = get_settings().live_resume_minutes
+        if seconds_left(lesson) <= 0:
+            raise APIError(409, "resume_window_over",
+                           f"本课直播结束已超过 {minutes:g} 分钟（或本课没有直播过），不能再继续直播。"
+                           f"The lesson's live part ended more than {minutes:g} minutes ago (or it was never "
+                           "live); it can no longer be resumed.", minutes=minutes)
+        jobs_client.supersede(session, lesson.id)
+        lesson.status = LessonStatus.live
+        lesson.failure_reason = None
+        lesson.live_resumed_at = datetime.now(UTC)
+        session.flush()
+    # already live (a second press, another classroom of a dual lesson): the normal grant
+    return publish_grant(session, ctx, lesson.id)
