@@ -23,11 +23,7 @@ from api.live.service import FINISHED, publish_grant
 from models import Lesson, LessonStatus
 from tingke import jobs_client
 from tingke.settings import get_settings
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from tingke.timezone import as_utc
 
 
 def seconds_left(lesson: Lesson, now: datetime | None = None) -> int:
@@ -35,7 +31,7 @@ def seconds_left(lesson: Lesson, now: datetime | None = None) -> int:
     if lesson.status not in FINISHED or lesson.live_ended_at is None:
         return 0
     window = timedelta(minutes=get_settings().live_resume_minutes)
-    left = (_aware(lesson.live_ended_at) + window - (now or datetime.now(UTC))).total_seconds()
+    left = (as_utc(lesson.live_ended_at) + window - (now or datetime.now(UTC))).total_seconds()
     return max(0, math.floor(left))
 
 
