@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import tokens
@@ -48,6 +49,7 @@ from models import (
     Visibility,
     Zone,
 )
+from models.db import session_scope
 from models.default_rubric import ensure_default_rubric
 from tingke.semesters import current_semester
 
@@ -158,3 +160,9 @@ def add_analytics(session: Session, lesson_id: int, duration: float = 2400.0) ->
         "st": st_analysis(teacher, duration, 30.0), "talk_time": talk,
         "questions": {"count": 12, "average_wait_seconds": 2.4, "items": []}}))
     session.flush()
+
+
+def lesson_id(db_url: str, title: str) -> int:
+    """The id of the one lesson with that title (demo lessons are found by title, never by a fixed id)."""
+    with session_scope(db_url) as session:
+        return int(session.scalars(select(Lesson.id).where(Lesson.title == title)).one())

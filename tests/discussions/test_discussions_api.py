@@ -8,13 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from models import Lesson, Note, Observation, ObservationState, Rubric, School, User
+from models import Note, Observation, ObservationState, Rubric, School, User
 from models.db import session_scope
-
-
-def lesson_id(db_url: str, title: str) -> int:
-    with session_scope(db_url) as s:
-        return s.scalars(select(Lesson.id).where(Lesson.title == title)).one()
+from tests.factories import lesson_id
 
 
 def start(client: TestClient, headers: dict[str, str], **target: Any) -> dict[str, Any]:

@@ -13,10 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from models import Lesson
-from models.db import session_scope
 from tests.streaming.conftest import RelayProcess
 from tingke.settings import reset_settings
 
@@ -60,13 +57,6 @@ def live_site_forwarding_only(env: Path, sqlite_db: str, monkeypatch: pytest.Mon
     process = _relay_for_app(env, sqlite_db, monkeypatch, live_record="false")
     yield server, process
     process.stop()
-
-
-def lesson_id(db_url: str, title: str) -> int:
-    with session_scope(db_url) as session:
-        found = session.scalar(select(Lesson.id).where(Lesson.title == title))
-        assert found is not None
-        return int(found)
 
 
 def bearer(base_url: str, username: str) -> dict[str, str]:

@@ -12,7 +12,8 @@ from api.live import audience
 from models import Lesson, LessonStatus
 from models.db import session_scope
 from tests.conftest import TEST_SECRET
-from tests.live.app_relay import BROADCAST_TITLE, DUAL_TITLE, lesson_id
+from tests.factories import lesson_id
+from tests.live.app_relay import BROADCAST_TITLE, DUAL_TITLE
 from tests.streaming.conftest import RelayProcess
 from tingke.settings import get_settings
 from tingke.signing import sign_token, verify_token

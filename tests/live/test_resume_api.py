@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from models import Job, JobState, Lesson, LessonStatus
 from models.db import session_scope
-from tests.live.app_relay import BROADCAST_TITLE, DUAL_TITLE, lesson_id
+from tests.factories import lesson_id
+from tests.live.app_relay import BROADCAST_TITLE, DUAL_TITLE
 from tingke.jobs_client import SUPERSEDED
 from tingke.settings import get_settings, reset_settings
 from tingke.signing import verify_token

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from models import Lesson, School, User
+from models import School, User
 from models.db import session_scope
+from tests.factories import lesson_id
 
 QUESTIONS = [
     {"kind": "single", "prompt": "这节课的重点是否突出？", "options": ["突出", "一般", "不突出"]},
@@ -16,11 +16,6 @@ QUESTIONS = [
     {"kind": "rating", "prompt": "总体评分"},
     {"kind": "text", "prompt": "一句话建议"},
 ]
-
-
-def lesson_id(db_url: str, title: str) -> int:
-    with session_scope(db_url) as s:
-        return s.scalars(select(Lesson.id).where(Lesson.title == title)).one()
 
 
 def make_poll(client: TestClient, headers: dict[str, str], **extra: Any) -> dict[str, Any]:

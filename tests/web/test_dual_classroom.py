@@ -10,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.live.app_relay import DUAL_TITLE, lesson_id, live_site_forwarding_only  # noqa: F401  (fixture)
+from tests.factories import lesson_id
+from tests.live.app_relay import DUAL_TITLE, live_site_forwarding_only  # noqa: F401  (fixture)
 from tests.web.conftest import no_horizontal_overflow, shot, sign_in
 from tests.web.test_live_pages import start_publishing
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from models import Lesson, LessonStatus, MediaAsset, MediaKind, Observation
 from models.db import session_scope
+from tests.factories import lesson_id
 from tests.live.app_relay import (  # noqa: F401  (live_site fixtures)
     BROADCAST_TITLE,
     DUAL_TITLE,
     bearer,
-    lesson_id,
     live_site,
     live_site_forwarding_only,
     wait_for,

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from models import Lesson, LessonStatus, MediaAsset, MediaKind
 from models.db import session_scope
-from tests.live.app_relay import BROADCAST_TITLE, lesson_id, live_site_without_hls  # noqa: F401  (fixture)
+from tests.factories import lesson_id
+from tests.live.app_relay import BROADCAST_TITLE, live_site_without_hls  # noqa: F401  (fixture)
 from tests.web.conftest import shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -17,7 +17,8 @@ from models import Lesson, LessonStatus, Observation
 from models.db import session_scope
 from streaming import peers
 from tests.api.test_observations import SCORES_A
-from tests.live.app_relay import BROADCAST_TITLE, bearer, lesson_id, live_site_forwarding_only, wait_for  # noqa: F401
+from tests.factories import lesson_id
+from tests.live.app_relay import BROADCAST_TITLE, bearer, live_site_forwarding_only, wait_for  # noqa: F401
 from tests.web.conftest import PHONE, sign_in
 from tingke.timezone import format_local
 

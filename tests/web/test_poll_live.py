@@ -7,19 +7,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from models import Lesson
-from models.db import session_scope
+from tests.factories import lesson_id
 from tests.web.conftest import no_horizontal_overflow, shot, sign_in
 
 pytestmark = pytest.mark.slow
 WAIT = 15_000  # ms: several suites share two cores; a bound, not a speed claim
-
-
-def lesson_id(db_url: str, title: str) -> int:
-    with session_scope(db_url) as s:
-        return s.scalars(select(Lesson.id).where(Lesson.title == title)).one()
 
 
 def count(page: Page, question: int, option: int) -> Any:
