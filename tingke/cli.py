@@ -147,10 +147,10 @@ def cmd_api(_: argparse.Namespace) -> int:
     import uvicorn
 
     s = get_settings()
-    json_logs = s.log_format == "json"  # then our handler (tingke/logs.py) and our access line, with request ids
+    # our handlers (tingke/logs.py) in every worker process; in JSON mode our access line, with request ids
     uvicorn.run("api.app:create_app", factory=True, host=s.host, port=s.port, log_level=s.log_level.lower(),
-                proxy_headers=True, log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
-                access_log=not json_logs)
+                proxy_headers=True, log_config=logs.dict_config(s.log_level, s.log_format),
+                access_log=s.log_format != "json", workers=s.api_workers)
     return 0
 
 

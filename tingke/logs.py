@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")  # what a proxy or client may send; anything else is replaced
@@ -58,6 +59,23 @@ class JsonFormatter(logging.Formatter):
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def dict_config(level: str, fmt: str) -> dict[str, Any]:
+    """The same set-up as :func:`configure`, as a ``logging.config.dictConfig`` for uvicorn: it applies it
+    in each of its worker processes too (``--workers``), which inherit no handler from the parent."""
+    formatter: dict[str, Any] = {"()": JsonFormatter} if fmt == "json" else {"format": TEXT_FORMAT}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"line": formatter},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]}},
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error")}
+        | {"uvicorn.access": {"handlers": [], "propagate": fmt != "json", "level": "WARNING" if fmt == "json"
+                              else level}},
+    }
 
 
 def configure(level: str, fmt: str) -> None:

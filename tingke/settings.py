@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = Field(default="", description="Base URL users reach the API at")
+    api_workers: int = Field(default=1, ge=1, description="uvicorn worker processes of `tingke api` (with "
+                             "several, set PROMETHEUS_MULTIPROC_DIR so /metrics sums them: deploy/)")
     relay_host: str = "127.0.0.1"
     relay_port: int = 8001
     relay_public_url: str = Field(default="", description="Base URL browsers reach the relay at")
