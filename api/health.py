@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from tingke import logs
 from tingke.settings import get_settings
 
 router = APIRouter(tags=["health"])
@@ -44,7 +45,8 @@ async def _relay_client(request: Request) -> httpx.AsyncClient:
 
 async def _relay(request: Request) -> str:
     try:
-        reply = await (await _relay_client(request)).get(f"{get_settings().relay_base}/health")
+        reply = await (await _relay_client(request)).get(f"{get_settings().relay_base}/health",
+                                                          headers={logs.REQUEST_ID_HEADER: logs.request_id.get()})
         return "ok" if reply.status_code == 200 else f"error: HTTP {reply.status_code}"
     except httpx.HTTPError:
         return "unreachable"
