@@ -94,8 +94,9 @@ async def health(request: Request) -> dict[str, Any]:
     return {"status": "ok" if components["database"] == "ok" else "degraded", "components": components}
 
 
-@router.get("/api/ready", summary="Readiness: 503 while a required component is down",
-            responses={503: {"description": "A required component is down; the body names it"}})
+# Not in the OpenAPI schema, like /metrics: it is for load balancers and operators (README "Signals"), and
+# its 503 is the state of the machine, not an answer to what a client sent.
+@router.get("/api/ready", include_in_schema=False)
 async def ready(request: Request) -> JSONResponse:
     components = await _components(request)
     down = {name: components[name] for name in required_components() if components[name] != "ok"}
