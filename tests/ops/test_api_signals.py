@@ -156,3 +156,42 @@ def test_json_log_line_carries_the_request_id(sqlite_db: str, tmp_path: Path) ->
     assert access, lines
     assert access[0]["route"] == "/api/lessons/{lesson_id}" and access[0]["status"] == 401
     assert {"time", "level", "logger", "message"} <= set(access[0])
+
+
+def test_several_api_processes_are_summed_in_multiprocess_mode(sqlite_db: str, tmp_path: Path) -> None:
+    """``tingke api`` with two uvicorn processes and PROMETHEUS_MULTIPROC_DIR (as tingke-api.service runs
+    it): a scrape, which reaches one of them, counts the requests both answered."""
+    port = free_port()
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = dict(os.environ, TINGKE_PORT=str(port), TINGKE_API_WORKERS="2", PROMETHEUS_MULTIPROC_DIR=str(folder),
+               PYTHONPATH=str(REPO))
+    with (tmp_path / "api.log").open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "tingke.cli", "api"], cwd=REPO, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    sent = 0
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(folder.glob("counter_*.db"))) < 2:  # each process has written its file
+            assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "api.log").read_text()
+            with httpx.Client() as c:  # new connections: uvicorn's processes share the socket
+                try:
+                    c.get(f"{base}/api/lessons/1")
+                    sent += 1
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        for _ in range(40):
+            with httpx.Client() as c:
+                c.get(f"{base}/api/lessons/1")
+                sent += 1
+        answered = {p.name for p in folder.glob("counter_*.db")}
+        text = httpx.get(f"{base}/metrics", timeout=10).text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert len(answered) == 2
+    key = (("method", "GET"), ("route", "/api/lessons/{lesson_id}"), ("status", "401"))
+    # both processes answered some (each wrote its file): only their sum is every request sent
+    assert samples(text, "tingke_http_requests_total")[key] == sent
