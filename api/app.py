@@ -21,6 +21,8 @@ from api.imports.endpoints import router as imports_router
 from api.jobs.endpoints import router as jobs_router
 from api.kit.body_limit import BodyLimitMiddleware
 from api.kit.compression import install_compression
+from api.kit.metrics import router as metrics_router
+from api.kit.request_context import RequestContextMiddleware
 from api.lesson_events.endpoints import router as lesson_events_router
 from api.lessons.endpoints import router as lessons_router
 from api.lessons.pages import router as lesson_pages_router
@@ -46,7 +48,7 @@ from api.users.endpoints import router as users_router
 from models.db import sessionmaker_for
 from tingke.settings import get_settings
 
-ROUTERS = [health_router, auth_router, community_router, users_router, rubrics_router, lessons_router,
+ROUTERS = [health_router, metrics_router, auth_router, community_router, users_router, rubrics_router, lessons_router,
            observations_router, library_router, reports_router, jobs_router,
            live_router, media_router, live_pages_router, pages_router]  # live before media: /media/live/
 ROUTERS += [quotas_router, activities_router, spotchecks_router, lesson_events_router,
@@ -72,4 +74,5 @@ def create_app() -> FastAPI:
         app.include_router(router)
     mount_static(app)
     install_compression(app)
+    app.add_middleware(RequestContextMiddleware)  # outermost of all: the id and the timing cover everything
     return app

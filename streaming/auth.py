@@ -28,6 +28,7 @@ class LiveClaims:
     label: str
     master: bool = False
     sv: int | None = None  # the holder's session version when issued: a sign-out since then revokes the token
+    request_id: str = ""  # the API request that granted the token (its X-Request-ID), for the logs
 
 
 def authenticate(authorization: str | None, room: str, allowed_roles: tuple[str, ...]) -> LiveClaims:
@@ -66,6 +67,7 @@ def _claims(raw: dict[str, object]) -> LiveClaims:
         label=str(raw.get("label", "")),
         master=raw.get("master") is True,
         sv=_session_version(raw.get("sv")),
+        request_id=str(raw.get("rid", ""))[:128],
     )
 
 

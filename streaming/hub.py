@@ -35,6 +35,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from streaming import aiortc_bridge
 from streaming.bitstream import rtp_starts_keyframe
+from streaming.metrics import KEYFRAME_WAIT
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,8 @@ class Outlet:
             wait_ms = round(1000 * (self.first_delivery - self.created), 1)
             self.hub.stats.last_keyframe_wait_ms = wait_ms
             self.hub.stats.max_keyframe_wait_ms = max(self.hub.stats.max_keyframe_wait_ms, wait_ms)
+            if self.hub.kind == "video":  # audio needs no keyframe: its first packet is no wait
+                KEYFRAME_WAIT.observe(wait_ms / 1000)
 
     async def get(self) -> Any:
         """The next packet, or None once the hub closed or this outlet was closed."""

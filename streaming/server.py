@@ -25,16 +25,21 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from streaming import aiortc_bridge, lesson_store, live_hls, negotiation, recording, recovery
-from streaming.auth import ROLES, authenticate, check_stats_access
+from streaming.auth import ROLES, LiveClaims, authenticate, check_stats_access
 from streaming.errors import RelayError
+from streaming.metrics import RelayCollector
 from streaming.recording import RecordingSummary
+from streaming.request_id import RequestIdMiddleware
 from streaming.rooms import END_BY_PUBLISHER, LEFT, RoomRegistry, Session
 from streaming.sdp_offer import MAX_SDP_BYTES, check_content_type, parse_offer
+from tingke import logs
+from tingke.metrics_access import may_scrape
+from tingke.prometheus import CONTENT_TYPE, exposition
 from tingke.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-EXPOSED_HEADERS = ["Location", "Link", "ETag", "Accept-Patch", "X-Tingke-Tracks", "X-Tingke-Session"]
+EXPOSED_HEADERS = ["Location", "Link", "ETag", "Accept-Patch", "X-Tingke-Tracks", "X-Tingke-Session", "X-Request-ID"]
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -63,6 +68,13 @@ def _sdp_created(session: Session, answer: str, base: str) -> Response:
     if session.tracks:
         headers["X-Tingke-Tracks"] = json.dumps(session.tracks, ensure_ascii=True, separators=(",", ":"))
     return Response(answer, status_code=201, media_type="application/sdp", headers=headers)
+
+
+def _admitted(session: Session, claims: LiveClaims) -> None:
+    """One line per admitted session, naming the API request that granted its token."""
+    log.info("room %s: %s session %s admitted (%s, granted by request %s)", session.room.id, session.kind,
+             session.id, claims.role, claims.request_id or "-",
+             extra={"room": session.room.id, "session": session.id, "grant_request_id": claims.request_id})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -121,11 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="tingke relay", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.registry = registry
+    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],  # bearer tokens, no cookies: any origin may signal with a valid token
         allow_methods=["GET", "POST", "DELETE", "PATCH", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "If-Match"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
     )
@@ -151,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise RelayError(403, "wrong_role", "a broadcast lesson is published with a publisher token")
         offer = parse_offer(await _read_sdp(request))
         session, answer = await negotiation.publish(registry, claims, offer)
+        _admitted(session, claims)
         return _sdp_created(session, answer, "/whip")
 
     @app.post("/whep/{room}", status_code=201)
@@ -158,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         claims = authenticate(request.headers.get("authorization"), room, ROLES)
         offer = parse_offer(await _read_sdp(request))
         session, answer = await negotiation.watch(registry, claims, offer)
+        _admitted(session, claims)
         return _sdp_created(session, answer, "/whep")
 
     async def _leave(room: str, session_id: str, request: Request, kind: str) -> Response:
@@ -216,6 +231,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "forwarding": aiortc_bridge.forwarding_installed(), "rooms": len(registry.rooms)}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        if not may_scrape(request.client.host if request.client else None, request.headers):
+            raise RelayError(401, "unauthorized", "/metrics answers on loopback, or with the metrics token",
+                             {"WWW-Authenticate": 'Bearer realm="tingke-metrics"'})
+        return Response(exposition(RelayCollector(lambda: relay_stats(registry))), media_type=CONTENT_TYPE)
 
     @app.get("/stats")
     async def stats(request: Request) -> dict[str, Any]:
@@ -295,7 +317,7 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     settings = get_settings()
     host = host or settings.relay_host
     port = settings.relay_port if port is None else port
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     for chatty in ("aioice", "aiortc"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from tingke import logs
 from tingke.settings import get_settings, reset_settings
 
 
@@ -19,7 +20,7 @@ def _apply_common(args: argparse.Namespace) -> None:
         if value is not None:
             os.environ[var] = str(value)
     reset_settings()
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(get_settings().log_level, get_settings().log_format)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
@@ -146,8 +147,10 @@ def cmd_api(_: argparse.Namespace) -> int:
     import uvicorn
 
     s = get_settings()
+    # our handlers (tingke/logs.py) in every worker process; in JSON mode our access line, with request ids
     uvicorn.run("api.app:create_app", factory=True, host=s.host, port=s.port, log_level=s.log_level.lower(),
-                proxy_headers=True)
+                proxy_headers=True, log_config=logs.dict_config(s.log_level, s.log_format),
+                access_log=s.log_format != "json", workers=s.api_workers)
     return 0
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Job, JobState
+from tingke import logs
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
 
@@ -40,7 +41,8 @@ def queue_job(session: Session, lesson_id: int, kind: str, asset_id: int | None 
 
 def ring(job_id: int) -> None:
     try:
-        _client().send_task(PROCESS_TASK, args=[job_id])
+        # the request id travels in the task's headers: the worker's log lines for this job carry it
+        _client().send_task(PROCESS_TASK, args=[job_id], headers={"request_id": logs.request_id.get()})
     except Exception:  # the broker may be down; the sweeper will send it later
         log.warning("could not send job %s to the broker; the sweeper will retry", job_id, exc_info=True)
 

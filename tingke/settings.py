@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = Field(default="", description="Base URL users reach the API at")
+    api_workers: int = Field(default=1, ge=1, description="uvicorn worker processes of `tingke api` (with "
+                             "several, set PROMETHEUS_MULTIPROC_DIR so /metrics sums them: deploy/)")
     relay_host: str = "127.0.0.1"
     relay_port: int = 8001
     relay_public_url: str = Field(default="", description="Base URL browsers reach the relay at")
@@ -108,6 +110,15 @@ class Settings(BaseSettings):
 
     demo_password: str = "tingke-demo"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: human-readable lines; json: one JSON object per line, with request_id")
+    metrics_token: str = Field(default="", description="Bearer token that lets a non-loopback scraper read "
+                               "/metrics; empty: only loopback requests no proxy forwarded")
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535,
+                                     description="Port of a worker's Prometheus exporter; 0: none")
+    worker_metrics_host: str = Field(default="127.0.0.1", description="Address the worker's exporter binds to")
+    worker_queues: str = Field(default="", description="Comma-separated Celery queues a worker consumes; "
+                               "empty: Celery's default queue")
 
     @field_validator("ice_servers", mode="before")
     @classmethod

@@ -59,15 +59,21 @@ def send_job(job_id: int) -> None:
 def run_worker() -> int:
     """One worker process: concurrency 1 (solo pool: the task runs in this process, so a kill takes
     the whole job down and the lease tells the others) plus the sweeper thread."""
+    from workers.metrics import start_exporter
     from workers.sweeper import Sweeper
 
     settings = get_settings()
+    exporter = start_exporter()  # TINGKE_WORKER_METRICS_PORT: this process's /metrics
     sweeper = Sweeper(send_job)
     sweeper.start()
     argv = ["worker", "--pool=solo", "--concurrency=1", f"--loglevel={settings.log_level}",
             f"--hostname=tingke-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if settings.worker_queues:  # one systemd unit per queue (deploy/tingke-worker@.service)
+        argv.append(f"--queues={settings.worker_queues}")
     try:
         app.worker_main(argv)
     finally:
         sweeper.stopped.set()
+        if exporter is not None:
+            exporter.shutdown()
     return 0

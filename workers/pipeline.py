@@ -55,6 +55,7 @@ from workers.media.transcode import (
     make_download,
     make_poster,
 )
+from workers.metrics import observe_stage
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,7 @@ class Context:
 
     def timed(self, stage: str, seconds: float, **extra: Any) -> None:
         self.report.setdefault("stages", {})[stage] = {"seconds": round(seconds, 3), **extra}
+        observe_stage(stage, seconds, extra)
 
 
 def _rel(path: Path) -> str:

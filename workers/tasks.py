@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from tingke import logs
 from tingke.jobs_client import PROCESS_TASK
 from tingke.stage_errors import LeaseLost, StageError
 from workers.app import app
 from workers.jobs import Heartbeat, claim, finish, release, worker_identity
+from workers.metrics import JOBS_ENDED
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,17 @@ TRANSIENT = (OperationalError, DBAPIError, ConnectionError, TimeoutError)
 @app.task(name=PROCESS_TASK, bind=True, max_retries=5)
 def process_job(self: Any, job_id: int) -> str:
     """Claim the job (or return if another worker holds it), run its stages, record the end."""
+    # the id of the request that queued the job (task headers, tingke/jobs_client.py) is on every line it logs
+    token = logs.request_id.set(str(self.request.get("request_id") or ""))
+    try:
+        outcome = _process_job(self, job_id)
+    finally:
+        logs.request_id.reset(token)
+    JOBS_ENDED.labels(outcome).inc()
+    return outcome
+
+
+def _process_job(self: Any, job_id: int) -> str:
     from workers.pipeline import run_job
 
     owner = worker_identity()

@@ -14,6 +14,7 @@ from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, WatchGrant
 from api.media.service import signed
 from models import Lesson, LessonClassroom, LessonStatus, RoomMode
+from tingke import logs
 from tingke.settings import get_settings
 from tingke.signing import sign_token
 
@@ -59,7 +60,8 @@ def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> Publi
         role, label, master = "publisher", "main", True
     room = room_of(lesson)
     claims = {"room": room, "role": role, "mode": lesson.room_mode.value, "sub": str(ctx.user.id),
-              "sv": ctx.user.session_version, "name": ctx.user.display_name, "label": label, "master": master}
+              "sv": ctx.user.session_version, "name": ctx.user.display_name, "label": label, "master": master,
+              "rid": logs.request_id.get()}  # the relay logs the sessions it admits with this request's id
     ttl = settings.live_token_ttl_seconds
     relay = settings.relay_base
     return PublishGrant(whip_url=f"{relay}/whip/{room}", whep_url=f"{relay}/whep/{room}", relay_url=relay,
@@ -93,7 +95,8 @@ def watch_grant(session: Session, ctx: AccessContext, lesson_id: int) -> WatchGr
     settings = get_settings()
     room = room_of(lesson)
     claims = {"room": room, "role": "viewer", "mode": lesson.room_mode.value, "sub": str(ctx.user.id),
-              "sv": ctx.user.session_version, "name": ctx.user.display_name, "label": ""}
+              "sv": ctx.user.session_version, "name": ctx.user.display_name, "label": "",
+              "rid": logs.request_id.get()}
     ttl = settings.live_token_ttl_seconds
     relay = settings.relay_base
     expires = int(time.time()) + settings.media_url_ttl_seconds
