@@ -133,6 +133,41 @@ class Peer:
         """Drop the connection without telling the relay (a phone losing its network)."""
         await self.pc.close()
 
+    async def restart_ice(self, config: RTCConfiguration | None = None) -> httpx.Response:
+        """Restart ICE through ``PATCH`` (RFC 9725 §4.3.2), the way an aiortc client can: aiortc cannot
+        restart the ICE of a live connection, so the client continues on a NEW peer connection that keeps
+        everything the session agreed (DTLS certificate, SSRCs, tracks, codec preferences) and sends only
+        its new ICE credentials and candidates; the relay's answering fragment completes the old answer.
+        The session (Location) stays the same. Returns the PATCH response (200 when restarted)."""
+        from streaming import aiortc_bridge, sdpfrag  # the relay's own helpers, no second SDP parser
+
+        old = self.pc
+        answer = old.remoteDescription.sdp
+        pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
+        aiortc_bridge.reuse_certificates(pc, old)
+        for previous in old.getTransceivers():
+            track = previous.sender.track
+            previous.sender.replaceTrack(None)  # the old connection stops sending; the new one takes the track
+            transceiver = pc.addTransceiver(track or previous.kind, direction=previous.direction)
+            transceiver.setCodecPreferences(previous._preferred_codecs)
+            transceiver.sender._ssrc = previous.sender._ssrc  # the same streams, as a browser's restart keeps
+            transceiver.sender._rtx_ssrc = previous.sender._rtx_ssrc
+        await pc.setLocalDescription(await pc.createOffer())
+        fragment = sdpfrag.answer_fragment(pc.localDescription.sdp)
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
+            response = await http.patch(self.location, content=fragment.encode(),
+                                        headers={"Content-Type": sdpfrag.CONTENT_TYPE, "If-Match": "*",
+                                                 "Authorization": f"Bearer {self.token}"})
+        if response.status_code != 200:
+            await pc.close()
+            return response
+        relay = sdpfrag.parse(response.content)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdpfrag.restarted_offer(answer, relay),
+                                                            type="answer"))
+        self.pc = pc
+        await old.close()
+        return response
+
     def go_silent(self) -> None:
         """Stop sending media without a word (a phone whose network stalls): the relay gets no more
         packets and, until its consent checks give up, still thinks the connection is up."""

@@ -97,7 +97,7 @@ def parse(body: bytes) -> SdpFrag:
 def _candidate(line: str, number: int) -> RTCIceCandidate:
     try:
         candidate = candidate_from_sdp(line[len("a=candidate:"):])
-    except (ValueError, IndexError) as exc:
+    except (AssertionError, ValueError, IndexError) as exc:  # aiortc's parser asserts on short lines
         raise RelayError(400, "malformed_sdpfrag", f"line {number}: not an ICE candidate: {line[:80]!r}") from exc
     if candidate.protocol.lower() not in ("udp", "tcp"):
         raise RelayError(400, "malformed_sdpfrag", f"line {number}: unknown candidate transport {candidate.protocol!r}")
