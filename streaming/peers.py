@@ -202,12 +202,14 @@ async def _signal(pc: RTCPeerConnection, url: str, base_url: str, token: str, re
 
 async def publish(base_url: str, room: str, token: str, *, codec: str = "video/H264", audio: bool = True,
                   video: bool = True, width: int = 320, height: int = 240, fps: int = 30,
-                  clock: FrameClock | None = None, remb: bool = True) -> tuple[Peer, FrameClock]:
+                  clock: FrameClock | None = None, remb: bool = True,
+                  config: RTCConfiguration | None = None) -> tuple[Peer, FrameClock]:
     """Publish a stamped test pattern (and a silent Opus track) through WHIP.
 
-    ``remb=False`` keeps the encoder's bitrate, hence its keyframe interval, fixed."""
+    ``remb=False`` keeps the encoder's bitrate, hence its keyframe interval, fixed. ``config``: ICE
+    servers and transport policy (default: host candidates only)."""
     clock = clock or FrameClock()
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
     if video:
         transceiver = pc.addTransceiver(StampedVideoTrack(width, height, fps, clock), direction="sendonly")
         prefer(transceiver, codec)
