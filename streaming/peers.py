@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,18 +134,22 @@ class Peer:
         """Drop the connection without telling the relay (a phone losing its network)."""
         await self.pc.close()
 
-    async def restart_ice(self, config: RTCConfiguration | None = None) -> httpx.Response:
+    async def restart_ice(self, config: RTCConfiguration | None = None,
+                          prepare: Callable[[RTCPeerConnection], Any] | None = None) -> httpx.Response:
         """Restart ICE through ``PATCH`` (RFC 9725 §4.3.2), the way an aiortc client can: aiortc cannot
         restart the ICE of a live connection, so the client continues on a NEW peer connection that keeps
         everything the session agreed (DTLS certificate, SSRCs, tracks, codec preferences) and sends only
         its new ICE credentials and candidates; the relay's answering fragment completes the old answer.
-        The session (Location) stays the same. Returns the PATCH response (200 when restarted)."""
+        The session (Location) stays the same. ``prepare(pc)`` is called on the new connection before it
+        negotiates (a viewer collects its tracks). Returns the PATCH response (200 when restarted)."""
         from streaming import aiortc_bridge, sdpfrag  # the relay's own helpers, no second SDP parser
 
         old = self.pc
         answer = old.remoteDescription.sdp
         pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
         aiortc_bridge.reuse_certificates(pc, old)
+        if prepare is not None:
+            prepare(pc)
         for previous in old.getTransceivers():
             track = previous.sender.track
             previous.sender.replaceTrack(None)  # the old connection stops sending; the new one takes the track

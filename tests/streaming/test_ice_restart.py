@@ -73,3 +73,28 @@ async def test_an_ice_restart_keeps_the_session_its_recording_and_its_viewers(re
     finally:
         await viewer.close()
         await publisher.pc.close()
+
+
+async def test_a_viewer_restarts_ice_in_its_whep_session(recording, room):
+    publisher, _ = await peers.publish(recording.base_url, room, live_token(room, sub="1"))
+    viewer = await peers.watch(recording.base_url, room, live_token(room, "viewer", sub="2"))
+    collected: list[tuple[dict[str, peers.ReceivedTrack], list[asyncio.Task[None]]]] = []
+    try:
+        assert await _frames_grow(viewer, 20)
+        location = viewer.peer.location
+        restarted = await viewer.peer.restart_ice(prepare=lambda pc: collected.append(peers.collect_tracks(pc)))
+        assert restarted.status_code == 200, restarted.text
+        assert viewer.peer.location == location
+        ((received, _),) = collected
+        deadline = asyncio.get_running_loop().time() + 15
+        while asyncio.get_running_loop().time() < deadline and (received.get("video") is None
+                                                              or received["video"].frames < 20):
+            await asyncio.sleep(0.1)
+        assert received["video"].frames >= 20  # the same session, on its new connection
+        assert recording.stats()["sessions"] == {"whip": 1, "whep": 1}
+    finally:
+        for _, tasks in collected:
+            for task in tasks:
+                task.cancel()
+        await viewer.close()
+        await publisher.leave()
