@@ -68,7 +68,7 @@ import aiortc.rtcrtpreceiver as aiortc_receiver
 import av
 import pylibsrtp
 from aioice.ice import StunProtocol
-from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
@@ -924,3 +924,11 @@ def codecs_compatible(offered: RTCRtpCodecParameters, codec: RTCRtpCodecParamete
     from aiortc.rtcpeerconnection import is_codec_compatible
 
     return bool(is_codec_compatible(offered, codec))
+
+
+def reuse_certificates(pc: RTCPeerConnection, previous: RTCPeerConnection) -> None:
+    """Give a new, not yet negotiated ``pc`` the DTLS certificate of ``previous`` (aiortc has no
+    ``certificates`` option in RTCConfiguration): an ICE restart answered by a new connection keeps the
+    fingerprint the client already trusts. Call before adding transceivers."""
+    attribute = "_RTCPeerConnection__certificates"
+    setattr(pc, attribute, list(getattr(previous, attribute)))

@@ -24,6 +24,7 @@ from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.rooms import Room, RoomRegistry, Session
 from streaming.sdp_offer import Offer
+from streaming.sdpfrag import SdpFrag
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,11 @@ async def _answer(pc: RTCPeerConnection, offer: Offer) -> str:
 
 
 def _watch(room: Room, session: Session) -> None:
-    @session.pc.on("connectionstatechange")
+    pc = session.pc  # after an ICE restart the session has a new one: the old one's end is not the session's
+
+    @pc.on("connectionstatechange")
     async def _on_state() -> None:
-        if session.pc.connectionState in ("failed", "closed"):
+        if pc is session.pc and pc.connectionState in ("failed", "closed"):
             await room.close_session(session)
 
 
@@ -92,36 +95,12 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
         previous = publisher.session
         if previous is not None:
             await room.close_session(previous)  # same user reconnecting: replace the old session
-        pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
-        session = room.new_session("whip", claims, pc, publisher.label)
-        transceivers = {}
-        for media in offer.media:
-            transceiver = pc.addTransceiver(media.kind, direction="recvonly")
-            allowed = aiortc_bridge.forwardable_codecs(media.kind)
-            hub = publisher.hubs.get(media.kind)
-            if hub is not None and any(
-                aiortc_bridge.codec_key(c) == aiortc_bridge.codec_key(hub.codec) for c in allowed
-            ) and _offers_codec(media.codecs, hub.codec):
-                allowed = [hub.codec]  # a reconnect keeps the codec, so subscribers stay subscribed
-            else:
-                allowed = _in_offer_order(allowed, media.codecs)  # the publisher's preference wins
-            aiortc_bridge.restrict_codecs(transceiver, allowed)
-            transceivers[media.kind] = transceiver
         try:
-            answer = await _answer(pc, offer)
+            pc, answer, tracks = await _publisher_pc(registry, publisher, offer)
         except RelayError:
-            await _abandon(room, session, publisher)
+            _abandon(room, publisher)
             raise
-        tracks = {}
-        for kind, transceiver in transceivers.items():
-            track = transceiver.receiver.track
-            codec = aiortc_bridge.negotiated_codec(transceiver)
-            if track is not None and codec is not None:
-                aiortc_bridge.receive_directly(transceiver.receiver)  # no per-packet queue, no thread hop
-                tracks[kind] = (track, transceiver.receiver, codec)
-        if not tracks:
-            await _abandon(room, session, publisher)
-            raise RelayError(422, "no_usable_codec", "nothing in the offer can be forwarded")
+        session = room.new_session("whip", claims, pc, publisher.label, offer.text)
         room.publisher_started(publisher, session, tracks)
         _watch(room, session)
     return session, answer
@@ -166,14 +145,50 @@ def _offers_codec(offered: list[Any], codec: Any) -> bool:
     return any(aiortc_bridge.codecs_compatible(o, codec) for o in offered)
 
 
-async def _abandon(room: Room, session: Session, publisher: Any) -> None:
-    room.sessions.pop(session.id, None)
-    session.closed = True
+def _abandon(room: Room, publisher: Any) -> None:
     if not publisher.hubs:
         room.publishers.pop(publisher.label, None)
-    await session.pc.close()
     if not room.publishers and not room.sessions:
         room.registry.forget(room)
+
+
+async def _publisher_pc(registry: RoomRegistry, publisher: Any, offer: Offer, previous: RTCPeerConnection | None = None,
+                        ) -> tuple[RTCPeerConnection, str, dict[str, Any]]:
+    """A receiving peer connection for a publisher's offer: (pc, answer, kind -> (track, receiver,
+    codec)). ``previous``: an ICE restart, whose new connection keeps the old one's DTLS certificate (the
+    fingerprint the client already has). On a refusal the new connection is closed."""
+    pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
+    if previous is not None:
+        aiortc_bridge.reuse_certificates(pc, previous)
+    transceivers = {}
+    for media in offer.media:
+        transceiver = pc.addTransceiver(media.kind, direction="recvonly")
+        allowed = aiortc_bridge.forwardable_codecs(media.kind)
+        hub = publisher.hubs.get(media.kind)
+        if hub is not None and any(
+            aiortc_bridge.codec_key(c) == aiortc_bridge.codec_key(hub.codec) for c in allowed
+        ) and _offers_codec(media.codecs, hub.codec):
+            allowed = [hub.codec]  # a reconnect keeps the codec, so subscribers stay subscribed
+        else:
+            allowed = _in_offer_order(allowed, media.codecs)  # the publisher's preference wins
+        aiortc_bridge.restrict_codecs(transceiver, allowed)
+        transceivers[media.kind] = transceiver
+    try:
+        answer = await _answer(pc, offer)
+    except RelayError:
+        await pc.close()
+        raise
+    tracks = {}
+    for kind, transceiver in transceivers.items():
+        track = transceiver.receiver.track
+        codec = aiortc_bridge.negotiated_codec(transceiver)
+        if track is not None and codec is not None:
+            aiortc_bridge.receive_directly(transceiver.receiver)  # no per-packet queue, no thread hop
+            tracks[kind] = (track, transceiver.receiver, codec)
+    if not tracks:
+        await pc.close()
+        raise RelayError(422, "no_usable_codec", "nothing in the offer can be forwarded")
+    return pc, answer, tracks
 
 
 async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tuple[Session, str]:
@@ -184,52 +199,119 @@ async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tup
         raise RelayError(404, "not_live", "nobody is publishing in this lesson yet; try again shortly")
     own_label = room.publisher_label(claims) if claims.role == "classroom" else ""
     async with room.lock:
-        sources = room.sources_for(own_label)
-        if not sources:
-            raise RelayError(404, "not_live", "nothing is being published in this lesson yet; try again shortly")
-        pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
-        session = room.new_session("whep", claims, pc, own_label)
-        bound = []
-        free = list(sources)
-        for media in offer.media:
-            match = None
-            if media.receives:
-                match = next(
-                    ((p, hub) for p, hub in free if hub.kind == media.kind and _offers_codec(media.codecs, hub.codec)),
-                    None,
-                )
-            if match is None:
-                pc.addTransceiver(media.kind, direction="inactive")
-                continue
-            free.remove(match)
-            publisher, hub = match
-            track = hub.subscribe(packetized=True)
-            transceiver = pc.addTransceiver(track, direction="sendonly")
-            aiortc_bridge.restrict_codecs(transceiver, [hub.codec])
-            track.send_directly(transceiver.sender)
-            bound.append((transceiver, hub, track, publisher))
-        if not bound:
-            room.sessions.pop(session.id, None)
-            await pc.close()
-            kinds = sorted({hub.kind for _, hub in sources})
-            raise RelayError(422, "no_usable_codec",
-                             f"the offer receives none of what is published here ({', '.join(kinds)} with "
-                             f"{', '.join(sorted({hub.codec.mimeType for _, hub in sources}))})")
-        try:
-            answer = await _answer(pc, offer)
-        except RelayError:
-            for _, _, track, _ in bound:
-                track.stop()
-            room.sessions.pop(session.id, None)
-            await pc.close()
-            raise
-        for transceiver, hub, _track, publisher in bound:
-            aiortc_bridge.redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
-            session.senders.append(transceiver.sender)
-            session.tracks.append({"mid": str(transceiver.mid), "label": publisher.label,
-                                   "name": publisher.name, "kind": hub.kind})
+        pc, answer, bound = await _viewer_pc(registry, room, own_label, offer)
+        session = room.new_session("whep", claims, pc, own_label, offer.text)
+        _bind(session, bound)
         _watch(room, session)
     return session, answer
+
+
+async def _viewer_pc(registry: RoomRegistry, room: Room, own_label: str, offer: Offer,
+                     previous: RTCPeerConnection | None = None) -> tuple[RTCPeerConnection, str, list[Any]]:
+    """A sending peer connection for a viewer's offer: (pc, answer, bound sections). ``previous``: an
+    ICE restart (the new connection keeps its DTLS certificate). On a refusal the new one is closed."""
+    sources = room.sources_for(own_label)
+    if not sources:
+        raise RelayError(404, "not_live", "nothing is being published in this lesson yet; try again shortly")
+    pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
+    if previous is not None:
+        aiortc_bridge.reuse_certificates(pc, previous)
+    bound = []
+    free = list(sources)
+    for media in offer.media:
+        match = None
+        if media.receives:
+            match = next(
+                ((p, hub) for p, hub in free if hub.kind == media.kind and _offers_codec(media.codecs, hub.codec)),
+                None,
+            )
+        if match is None:
+            pc.addTransceiver(media.kind, direction="inactive")
+            continue
+        free.remove(match)
+        publisher, hub = match
+        track = hub.subscribe(packetized=True)
+        transceiver = pc.addTransceiver(track, direction="sendonly")
+        aiortc_bridge.restrict_codecs(transceiver, [hub.codec])
+        track.send_directly(transceiver.sender)
+        bound.append((transceiver, hub, track, publisher))
+    if not bound:
+        await pc.close()
+        kinds = sorted({hub.kind for _, hub in sources})
+        raise RelayError(422, "no_usable_codec",
+                         f"the offer receives none of what is published here ({', '.join(kinds)} with "
+                         f"{', '.join(sorted({hub.codec.mimeType for _, hub in sources}))})")
+    try:
+        answer = await _answer(pc, offer)
+    except RelayError:
+        for _, _, track, _ in bound:
+            track.stop()
+        await pc.close()
+        raise
+    return pc, answer, bound
+
+
+def _bind(session: Session, bound: list[Any]) -> None:
+    session.senders = []
+    session.tracks = []
+    for transceiver, hub, _track, publisher in bound:
+        aiortc_bridge.redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
+        session.senders.append(transceiver.sender)
+        session.tracks.append({"mid": str(transceiver.mid), "label": publisher.label,
+                               "name": publisher.name, "kind": hub.kind})
+
+
+async def restart_ice(registry: RoomRegistry, session: Session, offer: Offer) -> str:
+    """An ICE restart on an existing WHIP/WHEP session, as a renegotiation inside the same session resource.
+
+    aiortc 1.16 cannot restart ICE on a live peer connection (its RTCIceTransport starts once; there is no
+    restartIce), so the relay answers the restarted offer with a NEW peer connection under the SAME session
+    (same id, Location, token): it keeps the old connection's DTLS certificate, so the fingerprint the
+    client has stays valid; a publisher keeps its label, hubs, subscribers and recording (no gap is
+    opened, no "gone", no revision bump), a viewer keeps its session. The client's side must then run a
+    new DTLS handshake on the new ICE transport (an aiortc client, or a page that makes a new peer
+    connection with the same certificate). Only once the new connection is answered is the old one closed;
+    a refused restart leaves the session as it was."""
+    room = session.room
+    async with room.lock:
+        if session.closed or room.ended:
+            raise RelayError(404, "no_session", "no such session (it may have ended already)")
+        old = session.pc
+        if session.kind == "whip":
+            publisher = room.publishers.get(session.label)
+            if publisher is None or publisher.session is not session:
+                raise RelayError(404, "no_session", "this publishing session was replaced by a newer one")
+            pc, answer, tracks = await _publisher_pc(registry, publisher, offer, previous=old)
+            session.pc = pc
+            room.publisher_started(publisher, session, tracks)
+        else:
+            pc, answer, bound = await _viewer_pc(registry, room, session.label, offer, previous=old)
+            room.registry.account_closed_senders(session.senders)
+            session.pc = pc
+            _bind(session, bound)
+        session.offer = offer.text
+        session.restarts += 1
+        _watch(room, session)
+    await old.close()
+    return answer
+
+
+async def add_candidates(session: Session, frag: SdpFrag) -> None:
+    """Trickle ICE: hand the fragment's candidates (and end-of-candidates) to the ICE transport of
+    their section (aioice pairs and checks candidates added while connecting; a bundled section's are
+    the first section's transport). 400 for a section the session does not have."""
+    transceivers = session.pc.getTransceivers()
+    by_mid = {str(t.mid): t for t in transceivers}
+    for section in frag.sections:
+        transceiver = by_mid.get(section.mid) if section.mid is not None else next(iter(transceivers), None)
+        if transceiver is None:
+            raise RelayError(400, "unknown_mid", f"this session has no media section with mid {section.mid!r}")
+        transport = transceiver.receiver.transport.transport
+        for candidate in section.candidates:
+            candidate.sdpMid = str(transceiver.mid)
+            await transport.addRemoteCandidate(candidate)
+        if section.end_of_candidates:
+            await transport.addRemoteCandidate(None)
 
 
 async def close_all(sessions: list[Session]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +134,45 @@ class Peer:
         """Drop the connection without telling the relay (a phone losing its network)."""
         await self.pc.close()
 
+    async def restart_ice(self, config: RTCConfiguration | None = None,
+                          prepare: Callable[[RTCPeerConnection], Any] | None = None) -> httpx.Response:
+        """Restart ICE through ``PATCH`` (RFC 9725 §4.3.2), the way an aiortc client can: aiortc cannot
+        restart the ICE of a live connection, so the client continues on a NEW peer connection that keeps
+        everything the session agreed (DTLS certificate, SSRCs, tracks, codec preferences) and sends only
+        its new ICE credentials and candidates; the relay's answering fragment completes the old answer.
+        The session (Location) stays the same. ``prepare(pc)`` is called on the new connection before it
+        negotiates (a viewer collects its tracks). Returns the PATCH response (200 when restarted)."""
+        from streaming import aiortc_bridge, sdpfrag  # the relay's own helpers, no second SDP parser
+
+        old = self.pc
+        answer = old.remoteDescription.sdp
+        pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
+        aiortc_bridge.reuse_certificates(pc, old)
+        if prepare is not None:
+            prepare(pc)
+        for previous in old.getTransceivers():
+            track = previous.sender.track
+            previous.sender.replaceTrack(None)  # the old connection stops sending; the new one takes the track
+            transceiver = pc.addTransceiver(track or previous.kind, direction=previous.direction)
+            transceiver.setCodecPreferences(previous._preferred_codecs)
+            transceiver.sender._ssrc = previous.sender._ssrc  # the same streams, as a browser's restart keeps
+            transceiver.sender._rtx_ssrc = previous.sender._rtx_ssrc
+        await pc.setLocalDescription(await pc.createOffer())
+        fragment = sdpfrag.answer_fragment(pc.localDescription.sdp)
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
+            response = await http.patch(self.location, content=fragment.encode(),
+                                        headers={"Content-Type": sdpfrag.CONTENT_TYPE, "If-Match": "*",
+                                                 "Authorization": f"Bearer {self.token}"})
+        if response.status_code != 200:
+            await pc.close()
+            return response
+        relay = sdpfrag.parse(response.content)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdpfrag.restarted_offer(answer, relay),
+                                                            type="answer"))
+        self.pc = pc
+        await old.close()
+        return response
+
     def go_silent(self) -> None:
         """Stop sending media without a word (a phone whose network stalls): the relay gets no more
         packets and, until its consent checks give up, still thinks the connection is up."""
@@ -167,12 +207,14 @@ async def _signal(pc: RTCPeerConnection, url: str, base_url: str, token: str, re
 
 async def publish(base_url: str, room: str, token: str, *, codec: str = "video/H264", audio: bool = True,
                   video: bool = True, width: int = 320, height: int = 240, fps: int = 30,
-                  clock: FrameClock | None = None, remb: bool = True) -> tuple[Peer, FrameClock]:
+                  clock: FrameClock | None = None, remb: bool = True,
+                  config: RTCConfiguration | None = None) -> tuple[Peer, FrameClock]:
     """Publish a stamped test pattern (and a silent Opus track) through WHIP.
 
-    ``remb=False`` keeps the encoder's bitrate, hence its keyframe interval, fixed."""
+    ``remb=False`` keeps the encoder's bitrate, hence its keyframe interval, fixed. ``config``: ICE
+    servers and transport policy (default: host candidates only)."""
     clock = clock or FrameClock()
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
     if video:
         transceiver = pc.addTransceiver(StampedVideoTrack(width, height, fps, clock), direction="sendonly")
         prefer(transceiver, codec)

@@ -65,6 +65,13 @@ class Session:
     senders: list[RTCRtpSender] = field(default_factory=list)
     tracks: list[dict[str, str]] = field(default_factory=list)  # WHEP: mid -> label/kind
     closed: bool = False
+    offer: str = ""  # the client's current offer (an ICE restart re-answers it with new credentials)
+    etag: str = field(default_factory=lambda: f'"{secrets.token_urlsafe(12)}"')  # this ICE session (RFC 9725)
+    restarts: int = 0
+
+    def new_etag(self) -> str:
+        self.etag = f'"{secrets.token_urlsafe(12)}"'
+        return self.etag
 
 
 @dataclass
@@ -197,8 +204,9 @@ class Room:
 
     # ---- sessions ---------------------------------------------------------------------------
 
-    def new_session(self, kind: str, claims: LiveClaims, pc: RTCPeerConnection, label: str) -> Session:
-        session = Session(secrets.token_urlsafe(16), kind, self, claims, pc, label)
+    def new_session(self, kind: str, claims: LiveClaims, pc: RTCPeerConnection, label: str,
+                    offer: str = "") -> Session:
+        session = Session(secrets.token_urlsafe(16), kind, self, claims, pc, label, offer=offer)
         self.sessions[session.id] = session
         return session
 

@@ -24,7 +24,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from streaming import aiortc_bridge, lesson_store, live_hls, negotiation, recording, recovery
+from streaming import aiortc_bridge, ice_links, lesson_store, live_hls, negotiation, recording, recovery, sdpfrag
 from streaming.auth import ROLES, LiveClaims, authenticate, check_stats_access
 from streaming.errors import RelayError
 from streaming.metrics import RelayCollector
@@ -39,7 +39,10 @@ from tingke.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-EXPOSED_HEADERS = ["Location", "Link", "ETag", "Accept-Patch", "X-Tingke-Tracks", "X-Tingke-Session", "X-Request-ID"]
+EXPOSED_HEADERS = ["Location", "Link", "ETag", "Accept-Patch", "Accept-Post", "X-Tingke-Tracks", "X-Tingke-Session",
+                   "X-Request-ID"]
+ENDPOINT_ALLOW = "OPTIONS, POST"
+SESSION_ALLOW = "OPTIONS, PATCH, DELETE"
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -60,14 +63,34 @@ async def _read_sdp(request: Request) -> bytes:
     return bytes(body)
 
 
-def _sdp_created(session: Session, answer: str, base: str) -> Response:
+def _with_links(response: Response, links: list[str]) -> Response:
+    for value in links:  # one Link header per ICE server URL, as WHIP clients (OBS) read them
+        response.headers.append("Link", value)
+    return response
+
+
+def _sdp_created(session: Session, answer: str, base: str, links: list[str]) -> Response:
     headers = {
         "Location": f"{base}/{session.room.id}/{session.id}",
         "X-Tingke-Session": session.id,
+        "ETag": session.etag,
+        "Accept-Patch": sdpfrag.CONTENT_TYPE,
     }
     if session.tracks:
         headers["X-Tingke-Tracks"] = json.dumps(session.tracks, ensure_ascii=True, separators=(",", ":"))
-    return Response(answer, status_code=201, media_type="application/sdp", headers=headers)
+    return _with_links(Response(answer, status_code=201, media_type="application/sdp", headers=headers), links)
+
+
+async def _read_frag(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > sdpfrag.MAX_FRAG_BYTES:
+        raise RelayError(413, "sdpfrag_too_large", f"the ICE fragment exceeds {sdpfrag.MAX_FRAG_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > sdpfrag.MAX_FRAG_BYTES:
+            raise RelayError(413, "sdpfrag_too_large", f"the ICE fragment exceeds {sdpfrag.MAX_FRAG_BYTES} bytes")
+    return bytes(body)
 
 
 def _admitted(session: Session, claims: LiveClaims) -> None:
@@ -165,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         offer = parse_offer(await _read_sdp(request))
         session, answer = await negotiation.publish(registry, claims, offer)
         _admitted(session, claims)
-        return _sdp_created(session, answer, "/whip")
+        return _sdp_created(session, answer, "/whip", ice_links.for_user(settings, claims.sub))
 
     @app.post("/whep/{room}", status_code=201)
     async def whep(room: str, request: Request) -> Response:
@@ -173,9 +196,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         offer = parse_offer(await _read_sdp(request))
         session, answer = await negotiation.watch(registry, claims, offer)
         _admitted(session, claims)
-        return _sdp_created(session, answer, "/whep")
+        return _sdp_created(session, answer, "/whep", ice_links.for_user(settings, claims.sub))
 
-    async def _leave(room: str, session_id: str, request: Request, kind: str) -> Response:
+    def _own_session(room: str, session_id: str, request: Request, kind: str) -> Session:
         claims = authenticate(request.headers.get("authorization"), room, ROLES)
         live_room = registry.get(room)
         session = live_room.sessions.get(session_id) if live_room else None
@@ -183,8 +206,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise RelayError(404, "no_session", "no such session (it may have ended already)")
         if session.claims.sub != claims.sub:
             raise RelayError(403, "not_your_session", "this session belongs to someone else")
+        return session
+
+    async def _leave(room: str, session_id: str, request: Request, kind: str) -> Response:
+        session = _own_session(room, session_id, request, kind)
         await session.room.close_session(session, LEFT)
         return Response(status_code=200)
+
+    async def _patch(room: str, session_id: str, request: Request, kind: str) -> Response:
+        """Trickle ICE (204) or an ICE restart (200 with the relay's new fragment), RFC 9725 §4.3."""
+        session = _own_session(room, session_id, request, kind)
+        sdpfrag.check_content_type(request.headers.get("content-type"))
+        if_match = (request.headers.get("if-match") or "").strip()
+        if not if_match:
+            raise RelayError(428, "precondition_required",
+                             "send If-Match with the session's ETag (from the answer), or If-Match: * for an ICE "
+                             "restart", {"ETag": session.etag})
+        frag = sdpfrag.parse(await _read_frag(request))
+        ufrag, pwd = sdpfrag.ice_credentials(session.offer)
+        if frag.ufrag is not None and (frag.ufrag, frag.pwd) != (ufrag, pwd):
+            if if_match != "*":
+                raise RelayError(412, "restart_needs_wildcard",
+                                 "new ICE credentials are an ICE restart, which is sent with If-Match: *")
+            offer = parse_offer(sdpfrag.restarted_offer(session.offer, frag).encode())
+            answer = await negotiation.restart_ice(registry, session, offer)
+            response = Response(sdpfrag.answer_fragment(answer), status_code=200, media_type=sdpfrag.CONTENT_TYPE,
+                                headers={"ETag": session.new_etag()})
+            return _with_links(response, ice_links.for_user(settings, session.claims.sub))
+        if if_match != "*" and if_match != session.etag:
+            raise RelayError(412, "etag_mismatch", "If-Match names another ICE session of this resource (it was "
+                             "restarted since): use the ETag of the last answer", {"ETag": session.etag})
+        await negotiation.add_candidates(session, frag)
+        return Response(status_code=204)
+
+    def _endpoint_options(room: str, request: Request) -> Response:
+        headers = {"Accept-Post": "application/sdp", "Allow": ENDPOINT_ALLOW}
+        response = Response(status_code=204, headers=headers)
+        auth = request.headers.get("authorization")
+        if auth is None:
+            return response  # no token, no credentials (a CORS preflight never carries one)
+        claims = authenticate(auth, room, ROLES)
+        return _with_links(response, ice_links.for_user(settings, claims.sub))
 
     @app.delete("/whip/{room}/{session_id}")
     async def whip_leave(room: str, session_id: str, request: Request) -> Response:
@@ -195,11 +257,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await _leave(room, session_id, request, "whep")
 
     @app.patch("/whip/{room}/{session_id}")
+    async def whip_patch(room: str, session_id: str, request: Request) -> Response:
+        return await _patch(room, session_id, request, "whip")
+
     @app.patch("/whep/{room}/{session_id}")
-    async def no_trickle(room: str, session_id: str) -> Response:
-        raise RelayError(405, "trickle_not_supported",
-                         "trickle ICE and ICE restarts are not supported: the answer carries every "
-                         "candidate; publish again to reconnect", {"Allow": "DELETE"})
+    async def whep_patch(room: str, session_id: str, request: Request) -> Response:
+        return await _patch(room, session_id, request, "whep")
+
+    @app.options("/whip/{room}")
+    async def whip_options(room: str, request: Request) -> Response:
+        return _endpoint_options(room, request)
+
+    @app.options("/whep/{room}")
+    async def whep_options(room: str, request: Request) -> Response:
+        return _endpoint_options(room, request)
+
+    @app.options("/whip/{room}/{session_id}")
+    @app.options("/whep/{room}/{session_id}")
+    async def session_options(room: str, session_id: str) -> Response:
+        return Response(status_code=204, headers={"Accept-Patch": sdpfrag.CONTENT_TYPE, "Allow": SESSION_ALLOW})
+
+    @app.api_route("/whip/{room}/{session_id}", methods=["GET", "PUT", "POST"])
+    @app.api_route("/whep/{room}/{session_id}", methods=["GET", "PUT", "POST"])
+    async def session_other(room: str, session_id: str) -> Response:
+        raise RelayError(405, "method_not_allowed", "a session resource takes PATCH (trickle ICE, ICE restart) "
+                         "and DELETE (leave)", {"Allow": SESSION_ALLOW})
 
     @app.get("/rooms/{room}")
     async def room_status(room: str, request: Request) -> dict[str, Any]:

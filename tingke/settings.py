@@ -10,10 +10,10 @@ import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     relay_public_url: str = Field(default="", description="Base URL browsers reach the relay at")
 
     ice_servers: list[dict[str, Any]] = Field(default_factory=list, description="RTCIceServer list (JSON)")
+    turn_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="TURN URLs given with minted credentials (JSON list or comma-separated: "
+        "turn:host:3478?transport=udp, turns:host:5349?transport=tcp)")
+    turn_secret: str = Field(default="", description="coturn's static-auth-secret; empty means no TURN")
+    turn_ttl_seconds: int = Field(default=6 * 3600, ge=60, description="How long minted TURN credentials are "
+                                  "valid (coturn refuses allocations and refreshes after it: outlast a lesson)")
     rtc_port_min: int = 0
     rtc_port_max: int = 0
     live_grace_seconds: float = Field(default=60.0, description="A room ends this long after its last publisher left")
@@ -125,6 +131,16 @@ class Settings(BaseSettings):
     def _parse_ice(cls, value: Any) -> Any:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else []
+        return value
+
+    @field_validator("turn_urls", mode="before")
+    @classmethod
+    def _parse_turn_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [u.strip() for u in text.split(",") if u.strip()]
         return value
 
     # ---- derived values -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from models import Lesson, LessonClassroom, LessonStatus, RoomMode
 from tingke import logs
 from tingke.settings import get_settings
 from tingke.signing import sign_token
+from tingke.turn import ice_servers
 
 TOKEN_PURPOSE = "live"  # streaming.auth.TOKEN_PURPOSE
 LIVE_HLS_PREFIX = "/media/live/"
@@ -66,7 +67,8 @@ def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> Publi
     relay = settings.relay_base
     return PublishGrant(whip_url=f"{relay}/whip/{room}", whep_url=f"{relay}/whep/{room}", relay_url=relay,
                         token=sign_token(TOKEN_PURPOSE, claims, ttl), mode=lesson.room_mode.value, role=role,
-                        label=label, master=master, room=room, ice_servers=settings.ice_servers, expires_in=ttl)
+                        label=label, master=master, room=room, ice_servers=ice_servers(settings, str(ctx.user.id)),
+                        expires_in=ttl)
 
 
 def live_hls_dir(lesson_id: int) -> Path:
@@ -105,7 +107,7 @@ def watch_grant(session: Session, ctx: AccessContext, lesson_id: int) -> WatchGr
     return WatchGrant(whep_url=f"{relay}/whep/{room}", hls_url=signed(hls_uri(lesson.id), expires, viewer),
                       hls_audio_url=signed(hls_uri(lesson.id, "audio/index.m3u8"), expires, viewer),
                       token=sign_token(TOKEN_PURPOSE, claims, ttl), room=room, mode=lesson.room_mode.value,
-                      relay_url=relay, ice_servers=settings.ice_servers, status=lesson.status.value,
+                      relay_url=relay, ice_servers=ice_servers(settings, str(ctx.user.id)), status=lesson.status.value,
                       hls_ready=ready, hls_ended=ready and hls_ended(lesson.id), expires_in=ttl)
 
 

@@ -98,7 +98,8 @@ async def test_session_resource_delete_patch_and_cors(relay: RelayProcess, room:
     location = publisher.location
     assert location.startswith(f"/whip/{room}/")
     patch = httpx.patch(f"{relay.base_url}{location}", headers={"Authorization": f"Bearer {token}"})
-    assert patch.status_code == 405
+    # PATCH takes ICE fragments now (tests/streaming/test_whip_standard.py); anything else is a 415
+    assert patch.status_code == 415 and patch.headers["accept-patch"] == "application/trickle-ice-sdpfrag"
     someone_else = httpx.delete(f"{relay.base_url}{location}",
                                 headers={"Authorization": f"Bearer {live_token(room, sub='2')}"})
     assert someone_else.status_code == 403

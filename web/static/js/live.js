@@ -12,8 +12,61 @@ export function grant(lessonId, kind) {
   return api("POST", kind === "watch" ? `/api/lessons/${lessonId}/live/watch` : `/api/lessons/${lessonId}/live`);
 }
 
-export function newPeer(iceServers) {
-  return new RTCPeerConnection({ iceServers: iceServers || [], bundlePolicy: "max-bundle" });
+/** A peer connection; `certificate` (RTCPeerConnection.generateCertificate) keeps the DTLS fingerprint the
+ * same across the connections of one session, which an ICE restart on the relay needs (see restartIce). */
+export function newPeer(iceServers, certificate) {
+  const config = { iceServers: iceServers || [], bundlePolicy: "max-bundle" };
+  if (certificate) config.certificates = [certificate];
+  return new RTCPeerConnection(config);
+}
+
+const FRAG_TYPE = "application/trickle-ice-sdpfrag";
+
+/** ufrag, pwd and each section's mid and candidates of an SDP (RFC 8840 fragment lines). */
+function iceParts(sdp) {
+  const ufrag = sdp.match(/^a=ice-ufrag:(\S+)/m)?.[1];
+  const pwd = sdp.match(/^a=ice-pwd:(\S+)/m)?.[1];
+  const sections = sdp.split(/^(?=m=)/m).slice(1).map((text) => ({
+    mline: text.split(/\r?\n/)[0],
+    mid: text.match(/^a=mid:(\S+)/m)?.[1],
+    candidates: text.match(/^a=candidate:.*$/gm) || [],
+  }));
+  return { ufrag, pwd, sections };
+}
+
+/** The answer of the session with the relay's new ICE credentials and candidates in place of the old ones. */
+function restartedAnswer(answer, relay) {
+  const byMid = new Map(relay.sections.map((s) => [s.mid, s]));
+  const [head, ...sections] = answer.split(/^(?=m=)/m);
+  const swap = (text) => text.replace(/^a=ice-ufrag:.*$/m, `a=ice-ufrag:${relay.ufrag}`)
+    .replace(/^a=ice-pwd:.*$/m, `a=ice-pwd:${relay.pwd}`);
+  return swap(head) + sections.map((text) => {
+    const kept = swap(text).split(/\r?\n/).filter((l) => l && !/^a=(candidate:|end-of-candidates)/.test(l));
+    const mine = byMid.get(text.match(/^a=mid:(\S+)/m)?.[1]);
+    return [...kept, ...(mine ? mine.candidates : [])].join("\r\n") + "\r\n";
+  }).join("");
+}
+
+/** ICE restart of a WHIP/WHEP session through PATCH (RFC 9725 §4.3.2), e.g. a phone that moved from Wi-Fi
+ * to mobile data. The relay (aiortc) answers a restart with a new connection inside the same session, so
+ * `pc` is a NEW peer connection made with the same certificate and the same tracks as `oldPc`; only its
+ * ICE credentials and candidates are sent. The session (Location), its recording and its viewers go on. */
+export async function restartIce(location, token, oldPc, pc) {
+  await pc.setLocalDescription(await pc.createOffer());
+  await iceGathered(pc);
+  const mine = iceParts(pc.localDescription.sdp);
+  const frag = [`a=ice-ufrag:${mine.ufrag}`, `a=ice-pwd:${mine.pwd}`,
+    ...mine.sections.flatMap((s) => (s.candidates.length ? [s.mline, `a=mid:${s.mid}`, ...s.candidates] : []))];
+  const reply = await fetch(location, {
+    method: "PATCH", body: frag.join("\r\n") + "\r\n",
+    headers: { "Content-Type": FRAG_TYPE, "If-Match": "*", Authorization: `Bearer ${token}` },
+  });
+  if (reply.status !== 200) {
+    const body = await reply.json().catch(() => ({}));
+    throw new RelayError(reply.status, body.error?.code, body.error?.message);
+  }
+  const relay = iceParts(await reply.text());
+  await pc.setRemoteDescription({ type: "answer", sdp: restartedAnswer(oldPc.remoteDescription.sdp, relay) });
 }
 
 function iceGathered(pc, timeoutMs = 5000) {

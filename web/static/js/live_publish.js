@@ -1,7 +1,7 @@
 // Phone publisher (broadcast lesson) and the publishing half of a dual classroom: camera and
 // microphone over WHIP, front/back switch, mute, connection state, automatic reconnect.
 import { ApiError, errorText, pageData, t, toast } from "/static/js/app.js";
-import { endRoom, grant, hangUp, newPeer, preferH264, RelayError, signal } from "/static/js/live.js";
+import { endRoom, grant, hangUp, newPeer, preferH264, RelayError, restartIce, signal } from "/static/js/live.js";
 import { showOnAir } from "/static/js/live_onair.js";
 import { offerResume } from "/static/js/live_resume.js";
 
@@ -79,21 +79,30 @@ export class LivePublisher {
     await this.connect();
   }
 
-  async connect() {
-    this.onState("connecting");
-    this.g = await grant(this.lessonId, "publish");
-    const pc = newPeer(this.g.ice_servers);
-    this.pc = pc;
+  /** A peer connection sending the camera and microphone, with this publisher's one DTLS certificate. */
+  async newConnection() {
+    this.certificate ??= await RTCPeerConnection.generateCertificate({ name: "ECDSA", namedCurve: "P-256" })
+      .catch(() => null);
+    const pc = newPeer(this.g.ice_servers, this.certificate);
     const video = this.stream.getVideoTracks()[0];
     const audio = this.stream.getAudioTracks()[0];
-    this.videoSender = null;
+    let videoSender = null;
     if (video) {
       const transceiver = pc.addTransceiver(video, { direction: "sendonly", streams: [this.stream] });
       preferH264(transceiver);
-      this.videoSender = transceiver.sender;
+      videoSender = transceiver.sender;
     }
     if (audio) pc.addTransceiver(audio, { direction: "sendonly", streams: [this.stream] });
     pc.onconnectionstatechange = () => this.stateChanged(pc);
+    return { pc, videoSender };
+  }
+
+  async connect() {
+    this.onState("connecting");
+    this.g = await grant(this.lessonId, "publish");
+    const { pc, videoSender } = await this.newConnection();
+    this.pc = pc;
+    this.videoSender = videoSender;
     const { location } = await signal(this.g.whip_url, this.g.token, pc);
     if (!this.live || this.pc !== pc) { // stopped while connecting: do not leave a session behind
       hangUp(location, this.g.token);
@@ -117,13 +126,39 @@ export class LivePublisher {
     }
   }
 
-  /** Start over with a fresh token and peer connection; the relay continues the same recording. */
+  /** ICE restart on the same WHIP session (a new network: Wi-Fi to mobile data). Returns whether it worked;
+   * otherwise the caller publishes anew. A fresh grant first: the token may have expired, and the TURN
+   * credentials come with it. */
+  async restart() {
+    if (!this.location || !this.certificate || !this.pc?.remoteDescription) return false;
+    let next = null;
+    try {
+      this.onState("reconnecting");
+      this.g = await grant(this.lessonId, "publish");
+      next = await this.newConnection();
+      await restartIce(this.location, this.g.token, this.pc, next.pc);
+    } catch (err) {
+      this.history.push(`${Math.round(performance.now())} restart refused ${err.status || ""} ${err.code || err.message}`);
+      next?.pc.close();
+      return false;
+    }
+    const old = this.pc;
+    this.pc = next.pc;
+    this.videoSender = next.videoSender;
+    old.close();
+    this.restarts = (this.restarts || 0) + 1;
+    return true;
+  }
+
+  /** An ICE restart in the same session, else start over with a fresh token and peer connection; either way
+   * the relay continues the same recording. */
   async reconnect() {
     if (this.reconnecting || !this.live) return;
     this.reconnecting = true;
     const deadline = Date.now() + RECONNECT_WINDOW_MS;
     let wait = 1000;
     try {
+      if (await this.restart()) return;
       while (this.live && Date.now() < deadline) {
         this.onState("reconnecting");
         this.pc?.close();
