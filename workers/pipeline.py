@@ -201,6 +201,16 @@ def run_job(job_id: int, owner: str, beat: Heartbeat) -> None:
         job = session.get(Job, job_id)
         if job is None:
             return
+        if job.kind == "refresh_transcript":  # a transcript correction: subtitles and analytics only
+            from workers.transcripts.refresh import refresh_transcript
+
+            lesson_id = job.lesson_id
+            session.commit()
+            report = refresh_transcript(job_id, owner, beat, lesson_id)
+            with session_scope(settings.db_url) as done:
+                if (row := done.get(Job, job_id)) is not None and row.owner == owner:
+                    row.report = report
+            return
         if job.kind not in ("process_lesson", "reprocess_lesson"):
             raise StageError("unknown_job", "未知的任务类型", f"Unknown job kind {job.kind!r}")
         sources = choose_sources(session, job)

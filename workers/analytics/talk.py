@@ -97,7 +97,7 @@ def questions_and_wait(segments: Sequence[TimedText], speakers: Sequence[str | N
     """
     speech = merge_regions(activity.all_speech(), bridge=0.05)
     students = merge_regions(activity.of(STUDENT))
-    items = []
+    items: list[dict[str, Any]] = []
     for index, (segment, speaker) in enumerate(zip(segments, speakers, strict=True)):
         if speaker == SEVERAL:
             items += [{"t": round(segment.start, 2), "text": q.strip(), "cue": "words", "wait_seconds": None}
