@@ -55,6 +55,7 @@ from workers.media.transcode import (
     make_download,
     make_poster,
 )
+from workers.transcripts.corrections import corrected_lines, reapply, reassigned_spans, relink
 
 log = logging.getLogger(__name__)
 
@@ -410,6 +411,13 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
     """The subtitles (file, HLS rendition) and the downloads (video with its subtitle track, audio only),
     then one transaction: the lesson's output assets, transcript, board text, note links, analytics, duration."""
     started = _stage(ctx, "store")
+    with session_scope(get_settings().db_url) as session:  # people's corrections survive the new transcript
+        matched = reapply(corrected_lines(session, ctx.lesson_id), segments)
+    if matched and analytics is not None:
+        from workers.analytics.revise import revise_analytics
+
+        lines = [_Timed(s["start"], s["end"], s["text"]) for s in segments]
+        analytics = revise_analytics(analytics, lines, [s.get("speaker") for s in segments], reassigned_spans(matched))
     hls = ctx.folder / "hls"
     vtt = publish_subtitles(ctx.folder, [_Timed(s["start"], s["end"], s["text"]) for s in segments], info.duration)
     make_download(hls, [Rendition(**r) for r in transcoded["ladder"]], ctx.folder / "download.mp4", vtt)
@@ -453,6 +461,7 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
                 for i, s in enumerate(segments)]
         session.add_all(rows)
         session.flush()
+        relink(session, matched, rows)
         linked = link_notes(session, ctx.lesson_id, rows)
         if board_lines is not None:
             store_board_lines(session, ctx.lesson_id, board_lines)

@@ -10,13 +10,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from models import Lesson, LessonAnalytics, TranscriptSegment
+from models import Lesson, LessonAnalytics, MediaAsset, MediaKind, TranscriptSegment
 from models.db import session_scope
 from models.search_index import index_lesson
+from tests.support.pipeline import sqlite_client, sqlite_demo, token_headers
+from tests.support.ready_lesson import process_with_transcript
+from tests.support.synth_lesson import make_lesson
 from tingke import jobs_client
+from tingke.settings import get_settings
 from workers.tasks import process_job
 
 TITLE = "双师课堂：圆的面积"  # teacher1's maths lesson
+__all__ = ["sqlite_client", "sqlite_demo"]  # the pipeline test's fixtures
 MISHEARD = "拼成一个近似的长方线，长和宽分别是多少"  # Whisper heard 长方线; the teacher said 长方形
 SAID = "拼成一个近似的长方形，长和宽分别是多少？"
 LINES = [(0.0, 8.0, "今天我们研究圆的面积，先把圆平均分成十六份。", "teacher"),
@@ -112,3 +117,35 @@ def test_who_may_not_correct_gets_403_and_bad_input_422(client: TestClient, logi
     history = client.get(f"{url}/revisions", headers=teacher).json()
     assert history["revisions"] == []
     assert lesson_id not in _found(client, teacher, "长方形")
+
+
+@pytest.mark.slow
+def test_a_correction_outlives_the_lesson_being_processed_again(sqlite_db: str, sqlite_demo: dict[str, int],
+                                                                sqlite_client: TestClient, tmp_path: Any) -> None:
+    """The real pipeline (ffmpeg ladder, subtitles) twice: the second run's transcript rows replace the first's,
+    and the corrected line, its history, the subtitle rendition and the search index keep the correction."""
+    synth = make_lesson(minutes=0.75, size="854x480")
+    assert synth.video is not None
+    lesson = 2
+    process_with_transcript(sqlite_db, lesson, synth.video, [(1.0, 6.0, MISHEARD), (7.0, 12.0, "长是圆周长的一半。")])
+    headers = token_headers(sqlite_client, "teacher2")
+    line = sqlite_client.get(f"/api/lessons/{lesson}/transcript", headers=headers).json()["segments"][0]
+    reply = sqlite_client.patch(f"/api/lessons/{lesson}/transcript/{line['id']}", headers=headers, json={"text": SAID})
+    assert reply.status_code == 200, reply.text
+    jobs_client._client.cache_clear()
+    assert process_job(reply.json()["job_id"]) == "done"
+    folder = get_settings().media_root / "lessons" / str(lesson)
+    assert "长方形" in "".join(p.read_text() for p in (folder / "hls" / "subs").glob("*.vtt"))
+
+    with session_scope(sqlite_db) as session:  # the same recording processed again (a re-sent job)
+        asset = session.scalars(select(MediaAsset).where(MediaAsset.lesson_id == lesson,
+                                                         MediaAsset.kind == MediaKind.upload)).one().id
+        again = jobs_client.queue_job(session, lesson, "process_lesson", asset).id
+    assert process_job(again) == "done"
+    now = sqlite_client.get(f"/api/lessons/{lesson}/transcript", headers=headers).json()["segments"][0]
+    assert now["text"] == SAID
+    history = sqlite_client.get(f"/api/lessons/{lesson}/transcript/{now['id']}/revisions", headers=headers).json()
+    assert [r["text"] for r in history["revisions"]] == [MISHEARD, SAID]
+    assert "长方形" in (folder / "subtitles.vtt").read_text(encoding="utf-8")
+    assert "长方形" in "".join(p.read_text() for p in (folder / "hls" / "subs").glob("*.vtt"))
+    assert lesson in _found(sqlite_client, headers, "长方形")
