@@ -41,6 +41,19 @@ def test_the_teacher_corrects_a_misheard_line_on_the_report(new_page, server, sq
     assert lesson in {item["id"] for item in found.json()["items"]}
     assert page.js_errors == [], page.js_errors
 
+    # the player's transcript: the same labels, and a correction there reaches the subtitles
+    page.goto(f"{server}/lessons/{lesson}/play")
+    played = page.locator("#transcript p.segment")
+    expect(played.nth(1).locator(".speaker")).to_have_text("多人：")
+    played.nth(1).get_by_role("button", name="更正").click()
+    page.get_by_label("这一句实际说的是").fill("长是圆周长的一半。")
+    page.get_by_label("说话人").select_option("student")
+    page.get_by_role("button", name="保存更正").click()
+    expect(played.nth(1).locator(".speaker")).to_have_text("学生：")
+    vtt = httpx.get(f"{server}/api/lessons/{lesson}/subtitles.vtt", headers=bearer(server, "teacher1"), timeout=30)
+    assert "长是圆周长的一半。\n" in vtt.text and "对。" not in vtt.text
+    assert page.js_errors == [], page.js_errors
+
     other = new_page()
     sign_in(other, "teacher2", f"/lessons/{lesson}/report")
     expect(other.locator("#transcript p.segment").nth(0).locator(".segment-text")).to_have_text(
