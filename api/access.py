@@ -200,6 +200,13 @@ def observe_refusal(ctx: AccessContext, lesson: Lesson) -> str | None:
     return None if lesson.school_id in ctx.community_school_ids else "not_in_community"
 
 
+def can_correct_transcript(ctx: AccessContext, lesson: Lesson) -> bool:
+    """Correct a transcript line (text, speaker): the lesson's teacher, and researchers who may observe it."""
+    if lesson.teacher_id == ctx.user.id:
+        return True
+    return ctx.user.role == UserRole.researcher and observe_refusal(ctx, lesson) is None
+
+
 def can_observe(ctx: AccessContext, lesson: Lesson) -> bool:
     return observe_refusal(ctx, lesson) is None
 

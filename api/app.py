@@ -44,6 +44,7 @@ from api.reports.endpoints import router as reports_router
 from api.reports.pages import router as report_pages_router
 from api.rubrics.endpoints import router as rubrics_router
 from api.spotchecks.endpoints import router as spotchecks_router
+from api.transcripts.endpoints import router as transcripts_router
 from api.users.endpoints import router as users_router
 from models.db import sessionmaker_for
 from tingke.settings import get_settings
@@ -58,6 +59,7 @@ ROUTERS += [imports_router, audit_router, admin_pages_router, oidc_router]  # di
 ROUTERS += [polls_router, discussions_router, notifications_router,  # live polls, 网络教研, notifications
             poll_pages_router, discussion_pages_router, offline_router]
 ROUTERS += [board_text_router]  # board and slide text (板书/课件)
+ROUTERS += [transcripts_router]  # transcript corrections (issue 15)
 
 
 def create_app() -> FastAPI:

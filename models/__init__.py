@@ -23,7 +23,7 @@ from models.enums import (
     Visibility,
 )
 from models.lessons import Lesson, LessonClassroom, LessonGroup
-from models.media import Job, LessonAnalytics, MediaAsset, TranscriptSegment
+from models.media import Job, LessonAnalytics, MediaAsset, TranscriptRevision, TranscriptSegment
 from models.notifications import Notification
 from models.observations import Note, Observation, ObservationScore
 from models.polls import Poll, PollAnswer, PollKind, PollQuestion, PollState
@@ -69,6 +69,7 @@ __all__ = [
     "SchoolRole",
     "SearchDoc",
     "SearchLesson",
+    "TranscriptRevision",
     "TranscriptSegment",
     "User",
     "UserRole",

@@ -37,7 +37,30 @@ class TranscriptSegment(Base):
     start: Mapped[float]
     end: Mapped[float]
     text: Mapped[str] = mapped_column(Text)
-    speaker: Mapped[str | None] = mapped_column(String(20))  # teacher / student / None
+    speaker: Mapped[str | None] = mapped_column(String(20))  # teacher / student / mixed (多人) / None
+
+
+class TranscriptRevision(Base):
+    """One version of a transcript line. The machine's version is kept as version 1 (``author_id`` None) when a
+    person first corrects the line; each correction adds the next version with who made it and when.
+
+    The line itself (TranscriptSegment) always holds the newest text. ``segment_id`` is SET NULL when the
+    pipeline replaces the transcript (a reprocess), so the history is never lost with it; ``start``/``end``
+    still say where in the lesson the line was."""
+
+    __tablename__ = "transcript_revisions"
+    __table_args__ = (UniqueConstraint("segment_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("transcript_segments.id", ondelete="SET NULL"),
+                                                   index=True)
+    version: Mapped[int]
+    start: Mapped[float]
+    end: Mapped[float]
+    text: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str | None] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Job(Timestamped, Base):

@@ -56,6 +56,7 @@ from workers.media.transcode import (
     make_poster,
 )
 from workers.metrics import observe_stage
+from workers.transcripts.corrections import corrected_lines, reapply, reassigned_spans, relink
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,16 @@ def run_job(job_id: int, owner: str, beat: Heartbeat) -> None:
     with session_scope(settings.db_url) as session:
         job = session.get(Job, job_id)
         if job is None:
+            return
+        if job.kind == "refresh_transcript":  # a transcript correction: subtitles and analytics only
+            from workers.transcripts.refresh import refresh_transcript
+
+            lesson_id = job.lesson_id
+            session.commit()
+            report = refresh_transcript(job_id, owner, beat, lesson_id)
+            with session_scope(settings.db_url) as done:
+                if (row := done.get(Job, job_id)) is not None and row.owner == owner:
+                    row.report = report
             return
         if job.kind not in ("process_lesson", "reprocess_lesson"):
             raise StageError("unknown_job", "未知的任务类型", f"Unknown job kind {job.kind!r}")
@@ -402,6 +413,13 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
     """The subtitles (file, HLS rendition) and the downloads (video with its subtitle track, audio only),
     then one transaction: the lesson's output assets, transcript, board text, note links, analytics, duration."""
     started = _stage(ctx, "store")
+    with session_scope(get_settings().db_url) as session:  # people's corrections survive the new transcript
+        matched = reapply(corrected_lines(session, ctx.lesson_id), segments)
+    if matched and analytics is not None:
+        from workers.analytics.revise import revise_analytics
+
+        lines = [_Timed(s["start"], s["end"], s["text"]) for s in segments]
+        analytics = revise_analytics(analytics, lines, [s.get("speaker") for s in segments], reassigned_spans(matched))
     hls = ctx.folder / "hls"
     vtt = publish_subtitles(ctx.folder, [_Timed(s["start"], s["end"], s["text"]) for s in segments], info.duration)
     make_download(hls, [Rendition(**r) for r in transcoded["ladder"]], ctx.folder / "download.mp4", vtt)
@@ -445,6 +463,7 @@ def store_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any], segme
                 for i, s in enumerate(segments)]
         session.add_all(rows)
         session.flush()
+        relink(session, matched, rows)
         linked = link_notes(session, ctx.lesson_id, rows)
         if board_lines is not None:
             store_board_lines(session, ctx.lesson_id, board_lines)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.access import can_observe
+from api.access import can_correct_transcript, can_observe
 from api.deps import DB
 from api.media.service import lesson_media
 from api.pages.deps import PageAccess
@@ -64,4 +64,4 @@ def player(lesson_id: int, request: Request, session: DB, ctx: PageAccess,
                   may_observe=can_observe(ctx, lesson), low=mode == "low" and media["hls"] is not None,
                   data={"lesson_id": lesson.id, "start": t, "status": lesson.status.value, "media": media,
                         "mode": mode, "weak_kbps": WEAK_KBPS, "teacher": lesson.teacher.display_name,
-                        "school": lesson.school.name})
+                        "school": lesson.school.name, "may_correct": can_correct_transcript(ctx, lesson)})

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from api.access import quota_school_ids
+from api.access import can_correct_transcript, quota_school_ids
 from api.deps import DB
 from api.pages.deps import PageAccess
 from api.pages.errors import lesson_or_error_page
@@ -25,7 +25,8 @@ def report_page(lesson_id: int, request: Request, session: DB, ctx: PageAccess) 
     if isinstance(lesson, HTMLResponse):
         return lesson
     return render(request, "report.html", ctx.user, active="lessons", lesson=lesson,
-                  data={"lesson_id": lesson.id, "length_seconds": lesson.length_seconds})
+                  data={"lesson_id": lesson.id, "length_seconds": lesson.length_seconds,
+                        "may_correct": can_correct_transcript(ctx, lesson)})
 
 
 @router.get("/work-reports", response_class=HTMLResponse)

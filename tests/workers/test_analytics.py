@@ -6,6 +6,7 @@ on the single mixed track (an upload).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,7 +14,13 @@ import pytest
 from tests.support.lessons import standard_lesson
 from tests.support.synth_lesson import SynthLesson, make_lesson, role_at
 from tests.support.transcripts import cached_transcript
-from workers.analytics.service import TrackAudio, analyse_lesson, detect_speech_activity, label_segments_with_speaker
+from workers.analytics.service import (
+    TrackAudio,
+    analyse_lesson,
+    detect_speech_activity,
+    label_segments_with_speaker,
+    several_speak,
+)
 from workers.analytics.st import sample_times, st_metrics
 
 pytestmark = pytest.mark.slow
@@ -105,6 +112,53 @@ def test_transcript_segments_get_the_right_speaker(lesson: SynthLesson) -> None:
         right = sum(s.speaker == role_at(lesson, (s.start + s.end) / 2, bridge=0.5) for s in labelled)
         print(f"\n[{path}] {right}/{len(labelled)} transcript segments labelled with the right speaker")
         assert right >= 0.85 * len(labelled)
+
+
+@dataclass
+class _Line:
+    start: float
+    end: float
+    text: str
+
+
+def _lines_as_whisper_merges_them(lesson: SynthLesson) -> list[_Line]:
+    """The script's sentences as transcript lines, where each time the floor passes from the teacher to a
+    student within a breath the question and its answer are one line (Whisper does that in quick exchanges)."""
+    sentences = lesson.sentences
+    lines, i = [], 0
+    while i < len(sentences):
+        role, s = sentences[i]
+        if i + 1 < len(sentences) and role == "teacher" and sentences[i + 1][0] == "student" \
+                and sentences[i + 1][1].start - s.end < 2.0:
+            answer = sentences[i + 1][1]
+            lines.append(_Line(s.start, answer.end, s.text + answer.text))
+            i += 2
+            continue
+        lines.append(_Line(s.start, s.end, s.text))
+        i += 1
+    return lines
+
+
+def _true_speaker(lesson: SynthLesson, line: _Line) -> str:
+    """By the script: how long each side speaks inside the line; 多人 by the product's own definition."""
+    spoken = {"teacher": 0.0, "student": 0.0}
+    for role, s in lesson.sentences:
+        spoken[role] += max(0.0, min(s.end, line.end) - max(s.start, line.start))
+    if several_speak(spoken["teacher"], spoken["student"]):
+        return "mixed"
+    return max(spoken, key=lambda role: spoken[role])
+
+
+def test_every_transcript_line_says_who_spoke(lesson: SynthLesson) -> None:
+    lines = _lines_as_whisper_merges_them(lesson)
+    truth = [_true_speaker(lesson, line) for line in lines]
+    assert truth.count("mixed") >= 0.15 * len(lines), "the lesson must hold lines where both sides speak"
+    for path in ("tracks", "clustering"):
+        labelled = label_segments_with_speaker(lines, detect_speech_activity(_tracks(lesson, path), lesson.duration))
+        right = sum(s.speaker == want for s, want in zip(labelled, truth, strict=True))
+        print(f"\n[{path}] {right}/{len(lines)} lines with the right speaker label (teacher / student / mixed)")
+        wrong = [(s.text[:12], s.speaker, want) for s, want in zip(labelled, truth, strict=True) if s.speaker != want]
+        assert right >= 0.9 * len(lines), wrong
 
 
 @pytest.mark.parametrize(("codes", "kind"), [

@@ -22,6 +22,7 @@ SAMPLE_RATE = 16000
 FRAME_SECONDS = 0.02
 CROSSTALK_DB = 12.0
 TEACHER, STUDENT = "teacher", "student"
+SEVERAL = "mixed"  # a transcript line where teacher and students both speak (多人)
 
 Region = tuple[float, float]
 

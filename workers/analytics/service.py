@@ -25,6 +25,7 @@ from faster_whisper import decode_audio
 from tingke.settings import get_settings
 from workers.analytics.activity import (
     SAMPLE_RATE,
+    SEVERAL,
     STUDENT,
     TEACHER,
     Region,
@@ -39,6 +40,10 @@ from workers.analytics.talk import questions_and_wait, talk_time
 
 MIXED = "mixed"
 ROLES = (TEACHER, STUDENT, MIXED)
+# A line is 多人 (several speakers) when the side speaking less still has this share of the line's speech
+# and this much time: Whisper merges a quick question and its answer into one line.
+SEVERAL_SHARE = 0.3
+SEVERAL_SECONDS = 0.8
 
 
 class TimedText(Protocol):
@@ -64,7 +69,7 @@ class SpeakerSegment:
     start: float
     end: float
     text: str
-    speaker: str | None  # teacher / student / None (no speech detected under it)
+    speaker: str | None  # teacher / student / mixed (both) / None (no speech detected under it)
 
 
 def _load(path: Path, duration: float) -> np.ndarray:
@@ -100,9 +105,12 @@ def _overlap(regions: list[Region], start: float, end: float) -> float:
 
 
 def speaker_of(activity: SpeechActivity, start: float, end: float) -> str | None:
-    """The role with the most speech under [start, end], or None when nobody speaks there."""
+    """Who speaks under [start, end]: the role with the most speech, ``mixed`` when both sides speak a good part
+    of it (see SEVERAL_SHARE), or None when nobody speaks there."""
     teacher = _overlap(merge_regions(activity.of(TEACHER)), start, end)
     student = _overlap(merge_regions(activity.of(STUDENT)), start, end)
+    if several_speak(teacher, student):
+        return SEVERAL
     if teacher == 0 and student == 0:
         # a transcript piece can sit in a pause: take the nearest speech within a second
         teacher = _overlap(activity.of(TEACHER), start - 1.0, end + 1.0)
@@ -110,6 +118,12 @@ def speaker_of(activity: SpeechActivity, start: float, end: float) -> str | None
         if teacher == 0 and student == 0:
             return None
     return TEACHER if teacher >= student else STUDENT
+
+
+def several_speak(teacher_seconds: float, student_seconds: float) -> bool:
+    """Both sides speak enough of one line to call it 多人 rather than give it to one of them."""
+    less = min(teacher_seconds, student_seconds)
+    return less >= SEVERAL_SECONDS and less >= SEVERAL_SHARE * (teacher_seconds + student_seconds)
 
 
 def label_segments_with_speaker(segments: Sequence[TimedText], activity: SpeechActivity) -> list[SpeakerSegment]:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from workers.analytics.activity import (
+    SEVERAL,
     STUDENT,
     TEACHER,
     Region,
@@ -91,11 +92,17 @@ def questions_and_wait(segments: Sequence[TimedText], speakers: Sequence[str | N
     were lost to transcription errors, the floor passing to a student: the teacher's last
     sentence before a student speaks within HANDOVER_SECONDS is taken as a question or prompt
     ("handover"), the initiation of the classic initiation-response-evaluation exchange.
+    A 多人 line (teacher and student in one line) counts its question sentences by their words only, without a
+    wait: where inside the line the teacher stopped is not known.
     """
     speech = merge_regions(activity.all_speech(), bridge=0.05)
     students = merge_regions(activity.of(STUDENT))
-    items = []
+    items: list[dict[str, Any]] = []
     for index, (segment, speaker) in enumerate(zip(segments, speakers, strict=True)):
+        if speaker == SEVERAL:
+            items += [{"t": round(segment.start, 2), "text": q.strip(), "cue": "words", "wait_seconds": None}
+                      for q in question_sentences(segment.text)]
+            continue
         if speaker != TEACHER:
             continue
         asked = _end_of_speech_at(speech, segment.end)

@@ -6,6 +6,7 @@ import { api, clock, pageData, t } from "/static/js/app.js";
 import { frameAt, spokenText, subtitleTrack } from "/static/js/keyframes.js";
 import { choosePlayback, rememberPlayback } from "/static/js/link.js";
 import { loadMedia, playHls, playsHlsNatively } from "/static/js/media.js";
+import { lineBody } from "/static/js/transcript_lines.js";
 
 const data = pageData("player-data");
 const $ = (id) => document.getElementById(id);
@@ -137,9 +138,20 @@ async function renderTranscript() {
   $("transcript").replaceChildren(...segments.map((seg) => {
     const b = el("button", { type: "button", className: "link time-link", textContent: clock(seg.start) });
     b.addEventListener("click", () => seek(seg.start));
-    return el("p", { className: "segment" }, b, " ", seg.text);
+    return el("p", { className: "segment" }, b, " ", lineBody(data.lesson_id, seg, data.may_correct, reloadSubtitles));
   }));
   followTranscript();
+}
+
+/** After a correction: the side-loaded track fetches the subtitles again (the API makes them from the transcript). */
+function reloadSubtitles() {
+  const track = video.querySelector("track");
+  if (!track) return;
+  const url = new URL(track.getAttribute("src"), location.href);
+  url.searchParams.set("v", String(Date.now()));
+  const fresh = track.cloneNode();
+  fresh.src = url.pathname + url.search;
+  track.replaceWith(fresh);
 }
 
 let spoken = -1;

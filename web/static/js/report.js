@@ -4,6 +4,7 @@ import { api, clock, pageData, t } from "/static/js/app.js";
 import { radar, rtCh, stCurve, talkShares } from "/static/js/charts.js";
 import { attachLessonVideo } from "/static/js/media.js";
 import { noteDiscussion } from "/static/js/note_discussion.js";
+import { lineBody } from "/static/js/transcript_lines.js";
 
 const data = pageData("report-data");
 const lang = document.body.dataset.lang;
@@ -131,7 +132,7 @@ function renderTranscript(raw, observations) {
   const box = $("transcript");
   segments.forEach((seg, i) => {
     const next = segments[i + 1]?.start ?? Infinity;
-    box.append(el("p", { className: "segment" }, timeButton(seg.start), " ", seg.text));
+    box.append(el("p", { className: "segment" }, timeButton(seg.start), " ", lineBody(data.lesson_id, seg, data.may_correct)));
     for (const n of notes.filter((n) => (n.segment_id != null ? n.segment_id === seg.id : n.t >= seg.start && n.t < next))) {
       box.append(el("aside", { className: "note-aside" }, timeButton(n.t), ` ${n.who}：${n.text}`));
     }

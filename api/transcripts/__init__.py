@@ -1,0 +1,1 @@
+"""Transcript corrections: a person fixes a misheard line; the history, search, subtitles and analytics follow."""
