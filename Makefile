@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 DATA ?= data
+# Test processes: most tests wait on a network, ffmpeg or a browser, so one more than the 2 cores pays.
+TEST_WORKERS ?= 3
 
 .PHONY: run test bench setup system-deps services web-assets model lint lock clean
 
@@ -50,7 +52,7 @@ services:
 	@bash .ci/services.sh
 
 test: setup services
-	$(VENV)/bin/pytest -q -ra --durations=25 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -ra --durations=25 -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: setup services
 	@command -v janus >/dev/null || { echo "installing Debian's janus (the relay benchmark's peer)"; \

@@ -13,6 +13,8 @@ fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-mi
 # a brush-written (楷书) CJK font: the board-text tests draw a blackboard in it, as a hand writes
 [ -f /usr/share/fonts/truetype/arphic/ukai.ttc ] || need+=(fonts-arphic-ukai)
 command -v npm >/dev/null || need+=(nodejs npm)
+# coturn: the TURN tests reach the relay through a real TURN server on loopback
+command -v turnserver >/dev/null || need+=(coturn)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
