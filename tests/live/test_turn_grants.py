@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.live.app_relay import BROADCAST_TITLE, lesson_id
+from tests.factories import lesson_id
+from tests.live.app_relay import BROADCAST_TITLE
 from tingke.settings import reset_settings
 from tingke.turn import credential_for, mint
 

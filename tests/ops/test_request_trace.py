@@ -9,7 +9,8 @@ from pathlib import Path
 
 from streaming import peers
 from tests.conftest import TEST_SECRET
-from tests.live.app_relay import BROADCAST_TITLE, lesson_id
+from tests.factories import lesson_id
+from tests.live.app_relay import BROADCAST_TITLE
 from tests.streaming.conftest import RelayProcess
 from tingke.signing import verify_token
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.live.app_relay import BROADCAST_TITLE, lesson_id, live_site_without_hls  # noqa: F401  (fixture)
+from tests.factories import lesson_id
+from tests.live.app_relay import BROADCAST_TITLE, live_site_without_hls  # noqa: F401  (fixture)
 from tests.web.conftest import sign_in
 from tests.web.test_live_pages import frames_advance
 

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from models import TranscriptSegment
 from models.db import session_scope
 from models.search_index import index_lesson
-from tests.live.app_relay import bearer, lesson_id
+from tests.factories import lesson_id
+from tests.live.app_relay import bearer
 from tests.web.conftest import sign_in
 
 pytestmark = [pytest.mark.browser]
