@@ -15,6 +15,8 @@ fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-mi
 command -v npm >/dev/null || need+=(nodejs npm)
 # coturn: the TURN tests reach the relay through a real TURN server on loopback
 command -v turnserver >/dev/null || need+=(coturn)
+# systemd-analyze: the deployment test verifies deploy/systemd/ with it
+command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

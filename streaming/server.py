@@ -29,12 +29,12 @@ from streaming.auth import ROLES, LiveClaims, authenticate, check_stats_access
 from streaming.errors import RelayError
 from streaming.metrics import RelayCollector
 from streaming.recording import RecordingSummary
-from streaming.request_id import RequestIdMiddleware
 from streaming.rooms import END_BY_PUBLISHER, LEFT, RoomRegistry, Session
 from streaming.sdp_offer import MAX_SDP_BYTES, check_content_type, parse_offer
 from tingke import logs
 from tingke.metrics_access import may_scrape
 from tingke.prometheus import CONTENT_TYPE, exposition
+from tingke.request_ids import RequestIdMiddleware
 from tingke.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -49,18 +49,23 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
-async def _read_sdp(request: Request) -> bytes:
-    """The request body, refusing more than MAX_SDP_BYTES without reading it all."""
-    check_content_type(request.headers.get("content-type"))
+async def _read_bounded(request: Request, limit: int, code: str, what: str) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (413) without reading it all."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_SDP_BYTES:
-        raise RelayError(413, "sdp_too_large", f"the offer exceeds {MAX_SDP_BYTES} bytes")
+    too_large = RelayError(413, code, f"{what} exceeds {limit} bytes")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_SDP_BYTES:
-            raise RelayError(413, "sdp_too_large", f"the offer exceeds {MAX_SDP_BYTES} bytes")
+        if len(body) > limit:
+            raise too_large
     return bytes(body)
+
+
+async def _read_sdp(request: Request) -> bytes:
+    check_content_type(request.headers.get("content-type"))
+    return await _read_bounded(request, MAX_SDP_BYTES, "sdp_too_large", "the offer")
 
 
 def _with_links(response: Response, links: list[str]) -> Response:
@@ -82,15 +87,7 @@ def _sdp_created(session: Session, answer: str, base: str, links: list[str]) -> 
 
 
 async def _read_frag(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > sdpfrag.MAX_FRAG_BYTES:
-        raise RelayError(413, "sdpfrag_too_large", f"the ICE fragment exceeds {sdpfrag.MAX_FRAG_BYTES} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > sdpfrag.MAX_FRAG_BYTES:
-            raise RelayError(413, "sdpfrag_too_large", f"the ICE fragment exceeds {sdpfrag.MAX_FRAG_BYTES} bytes")
-    return bytes(body)
+    return await _read_bounded(request, sdpfrag.MAX_FRAG_BYTES, "sdpfrag_too_large", "the ICE fragment")
 
 
 def _admitted(session: Session, claims: LiveClaims) -> None:

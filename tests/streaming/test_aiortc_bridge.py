@@ -599,3 +599,17 @@ async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
         await sender_pc.close()
         await receiver_pc.close()
         aiortc_bridge.uninstall_forwarding()
+
+
+async def test_certificates_private_name_used_by_ice_restart_exists():
+    # reuse_certificates() hands a new connection the old one's DTLS certificate through this name.
+    old, new = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        held = vars(old).get("_RTCPeerConnection__certificates")
+        assert held, "aiortc no longer keeps its DTLS certificates where reuse_certificates() looks"
+        aiortc_bridge.reuse_certificates(new, old)
+        assert [c.getFingerprints() for c in vars(new)["_RTCPeerConnection__certificates"]] == \
+            [c.getFingerprints() for c in held]
+    finally:
+        await old.close()
+        await new.close()

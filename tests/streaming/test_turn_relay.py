@@ -4,7 +4,6 @@ to relayed candidates (iceTransportPolicy "relay") reaches the relay; expired cr
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -19,8 +18,7 @@ from streaming import peers
 from tests.streaming.conftest import RelayProcess, live_token
 from tingke.turn import mint
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("turnserver") is None, reason="Debian's coturn is not installed")]
+pytestmark = [pytest.mark.slow]  # coturn comes with `make test` (.ci/system-deps.sh); without it the test fails
 
 SECRET = "coturn-test-secret"
 LINK = re.compile(r'<([^>]+)>; rel="ice-server"; username="([^"]*)"; credential="([^"]*)"')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -116,3 +116,15 @@ def make_outsider(db_url: str) -> None:
         session.flush()
         session.add(User(username="outsider", display_name="外校老师", password_hash=hash_password(PASSWORD),
                          role=UserRole.teacher, school_id=school.id, subject="数学"))
+
+
+def broadcast_with_observer(new_page: Callable[..., Page], lesson: int) -> tuple[Page, Page]:
+    """teacher1 on air from a phone and teacher4 watching its tile: the start of every live-page journey."""
+    phone = new_page(phone=True)
+    sign_in(phone, "teacher1", f"/lessons/{lesson}/live")
+    phone.click("#live-start")
+    expect(phone.locator("#live-state")).to_have_attribute("data-state", "connected", timeout=15_000)
+    observer = new_page()
+    sign_in(observer, "teacher4", f"/lessons/{lesson}/live/observe")
+    expect(observer.locator("#tiles video")).to_have_count(1, timeout=15_000)
+    return phone, observer

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.factories import lesson_id
 from tests.live.app_relay import BROADCAST_TITLE, live_site_without_hls  # noqa: F401  (fixture)
-from tests.web.conftest import sign_in
+from tests.web.conftest import broadcast_with_observer
 from tests.web.test_live_pages import frames_advance
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -21,13 +21,7 @@ STATE_JS = """() => { const p = window.livePublisher;
 
 def test_the_phone_restarts_ice_in_the_same_whip_session(live_site_without_hls, new_page, sqlite_db):  # noqa: F811
     lesson = lesson_id(sqlite_db, BROADCAST_TITLE)
-    phone = new_page(phone=True)
-    sign_in(phone, "teacher1", f"/lessons/{lesson}/live")
-    phone.click("#live-start")
-    expect(phone.locator("#live-state")).to_have_attribute("data-state", "connected", timeout=15_000)
-    observer = new_page()
-    sign_in(observer, "teacher4", f"/lessons/{lesson}/live/observe")
-    expect(observer.locator("#tiles video")).to_have_count(1, timeout=15_000)
+    phone, observer = broadcast_with_observer(new_page, lesson)
     frames_advance(observer, "#tiles video", minimum=10)
 
     before = phone.evaluate(STATE_JS)

@@ -15,7 +15,7 @@ from models import Lesson, LessonStatus, MediaAsset, MediaKind
 from models.db import session_scope
 from tests.factories import lesson_id
 from tests.live.app_relay import BROADCAST_TITLE, live_site_without_hls  # noqa: F401  (fixture)
-from tests.web.conftest import shot, sign_in
+from tests.web.conftest import broadcast_with_observer, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,13 +44,7 @@ def _end(phone: Page) -> None:
 def test_a_lesson_ended_by_mistake_is_resumed_from_the_phone(live_site_without_hls, new_page,  # noqa: F811
                                                            sqlite_db):
     lesson = lesson_id(sqlite_db, BROADCAST_TITLE)
-    phone = new_page(phone=True)
-    sign_in(phone, "teacher1", f"/lessons/{lesson}/live")
-    phone.click("#live-start")
-    expect(phone.locator("#live-state")).to_have_attribute("data-state", "connected", timeout=15_000)
-    observer = new_page()
-    sign_in(observer, "teacher4", f"/lessons/{lesson}/live/observe")
-    expect(observer.locator("#tiles video")).to_have_count(1, timeout=15_000)
+    phone, observer = broadcast_with_observer(new_page, lesson)
     phone.wait_for_timeout(5000)
     _end(phone)
     [first] = _parts(sqlite_db, lesson)
