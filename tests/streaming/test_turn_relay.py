@@ -25,9 +25,18 @@ LINK = re.compile(r'<([^>]+)>; rel="ice-server"; username="([^"]*)"; credential=
 
 
 def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free for UDP and for TCP: coturn opens both on it, and a TCP port another test process holds
+    makes it retry its bind forever instead of serving (seen with several test processes)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +49,14 @@ def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     proc = subprocess.Popen(
         ["turnserver", "-n", "--listening-ip=127.0.0.1", f"--listening-port={port}", "--relay-ip=127.0.0.1",
          "--use-auth-secret", f"--static-auth-secret={SECRET}", "--realm=tingke.test", "--no-tls", "--no-dtls",
-         "--no-cli", "--allow-loopback-peers", "--min-port=49160", "--max-port=49200", "--fingerprint",
+         "--no-tcp", "--no-cli", "--allow-loopback-peers", "--min-port=49160", "--max-port=49200", "--fingerprint",
          f"--pidfile={folder / 'turn.pid'}", f"--log-file={folder / 'turn.log.txt'}", "--simple-log"],
         stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 10
-    while time.time() < deadline and not _answers(port):
+    while not _answers(port):
+        if time.time() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise AssertionError(f"coturn did not answer on 127.0.0.1:{port}: see {folder / 'turn.log.txt'}")
         time.sleep(0.1)
     yield port
     proc.terminate()
