@@ -6,7 +6,9 @@ detection and line reuse would do), measured in the same run on the lesson's fir
 Reports, for the whole lesson: seconds (wall and CPU), the stage's share of the lesson's length (target:
 at most 0.02×), key frames sampled and read, lines recognised and reused, and recall: the share of the
 deck's phrases stored with a first time within 2 s of when they appeared. The OCR engine is loaded and run
-once before (a worker keeps it loaded; loading takes about a second).
+once before (a worker keeps it loaded; loading takes about a second). The whole lesson is read a second
+time with the detector's earlier side (``--before-det-side``, 640) so that the default's cost and recall
+stand beside it in one run.
 
     python bench/board_text.py                         # 45 minutes
     python bench/board_text.py --minutes 10 --baseline-minutes 3
@@ -26,6 +28,8 @@ import time
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -50,11 +54,11 @@ def recall(lines: list[Any], phrases: list[tuple[str, float, str]]) -> float:
     return round(sum(found(p, t) for p, t, _ in phrases) / max(1, len(phrases)), 4)
 
 
-def ours(video: Path, duration: float) -> dict[str, Any]:
+def ours(video: Path, duration: float, engine: Any = None) -> dict[str, Any]:
     from workers.board_text.reader import read_board_text
 
     started, cpu = time.perf_counter(), cpu_seconds()
-    result = read_board_text(video, duration)
+    result = read_board_text(video, duration, engine=engine)
     return {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(cpu_seconds() - cpu, 2),
             **result.report(), "_lines": result.lines}
 
@@ -88,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=45.0)
     parser.add_argument("--scene-seconds", type=float, default=15.0, help="a new slide or board step this often")
     parser.add_argument("--baseline-minutes", type=float, default=5.0, help="how much of it both ways read")
+    parser.add_argument("--before-det-side", type=int, default=640,
+                        help="also read the whole lesson with this detector side (the earlier default); 0: skip")
     parser.add_argument("--out", type=Path, default=RESULTS / "board_text.json")
     args = parser.parse_args(argv)
     from tests.support.synth_board import phrase_times
     from tests.support.synth_lesson import make_lesson
+    from tingke.settings import get_settings
     from workers.board_text.engine import warm_up
 
     started = time.perf_counter()
@@ -110,11 +117,23 @@ def main(argv: list[str] | None = None) -> int:
         baseline = every_key_frame(short)
     whole = ours(lesson.video, lesson.duration)
     whole["recall"] = recall(whole.pop("_lines"), phrase_times(lesson.scenes))
+    before: dict[str, Any] | None = None
+    if args.before_det_side:
+        from tingke.settings import get_settings
+        from workers.board_text.engine import OcrEngine
+
+        other = OcrEngine(args.before_det_side, get_settings().board_text_threads)
+        other.detect(np.full((96, 320, 3), 255, dtype=np.uint8))
+        before = ours(lesson.video, lesson.duration, engine=other)
+        before["recall"] = recall(before.pop("_lines"), phrase_times(lesson.scenes))
+        before["det_side"] = args.before_det_side
+        before["fraction_of_lesson"] = round(before["seconds"] / lesson.duration, 4)
     load_after = os.getloadavg()
     result: dict[str, Any] = {
         "lesson_minutes": round(lesson.duration / 60, 2), "scenes": len(lesson.scenes),
         "scene_seconds": args.scene_seconds, "phrases": len(phrase_times(lesson.scenes)),
-        "whole": whole, "fraction_of_lesson": round(whole["seconds"] / lesson.duration, 4),
+        "det_side": get_settings().board_text_det_side, "whole": whole, "before": before,
+        "fraction_of_lesson": round(whole["seconds"] / lesson.duration, 4),
         "cpu_fraction_of_lesson": round(whole["cpu_seconds"] / lesson.duration, 4), "target_fraction": TARGET,
         "same_run_first_minutes": {"minutes": args.baseline_minutes, "ours": mine_short, "every_key_frame": baseline,
                                    "speedup": round(baseline["seconds"] / max(0.01, mine_short["seconds"]), 1)},
@@ -137,13 +156,20 @@ def print_table(r: dict[str, Any]) -> None:
     print(f"| {'run':<28} | {'wall s':>7} | {'CPU s':>7} | {'frames read':>11} | {'lines rec.':>10} | {'recall':>6} |")
     print(f"|{'-' * 30}|{'-' * 9}|{'-' * 9}|{'-' * 13}|{'-' * 12}|{'-' * 8}|")
     first = f"first {s['minutes']:g} min"
-    for name, row in ((f"every key frame, {first}", s["every_key_frame"]), (f"this stage, {first}", s["ours"]),
-                      ("this stage, whole lesson", w)):
+    rows = [(f"every key frame, {first}", s["every_key_frame"]), (f"this stage, {first}", s["ours"]),
+            (f"whole lesson, det side {r['det_side']}", w)]
+    if r.get("before"):
+        rows.append((f"whole lesson, det side {r['before']['det_side']}", r["before"]))
+    for name, row in rows:
         print(f"| {name:<28} | {row['seconds']:>7.1f} | {row['cpu_seconds']:>7.1f} | {row['frames_read']:>11} | "
               f"{row['lines_recognised']:>10} | {row.get('recall', float('nan')):>6} |")
     print(f"whole lesson: {w['key_frames']} key frames sampled, {w['frames_read']} read, {w['lines_reused']} lines "
           f"reused; {r['fraction_of_lesson']}× the lesson's length (CPU {r['cpu_fraction_of_lesson']}×), target ≤ "
           f"{r['target_fraction']}×; {s['speedup']}× faster than reading every key frame")
+    if r.get("before"):
+        b = r["before"]
+        print(f"det side {b['det_side']} (before): {b['fraction_of_lesson']}× the lesson's length, "
+              f"recall {b['recall']}")
 
 
 if __name__ == "__main__":

@@ -89,8 +89,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=3, description="Crashed runs of one job before it is marked failed")
     hls_segment_seconds: float = 6.0
     storyboard_threshold: float = Field(default=0.12, description="Mean frame change (0-1) that counts as a new scene")
-    board_text_det_side: int = Field(default=640, ge=320, le=2000,
-                                     description="OCR of board and slide text: longest side the detector sees")
+    board_text_det_side: int = Field(default=480, ge=320, le=2000,
+                                     description="OCR of board and slide text: longest side the detector sees "
+                                     "(480 reads 720p writing from about 12 px high, at three quarters of 640's cost)")
     board_text_threads: int = Field(default=1, ge=1, description="onnxruntime threads of the board-text OCR (one: "
                                     "on a shared 2-core machine a second thread costs as much CPU as it saves time)")
     board_text_min_score: float = Field(default=0.8, ge=0, le=1, description="Board text lines read less surely "
