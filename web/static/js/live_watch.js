@@ -1,5 +1,6 @@
 // Crowd page (手机直播 + 延时点播): the live HLS with hls.js; native HLS only where hls.js cannot run
-// (iOS Safari). The same playlist becomes the replay when the lesson ends.
+// (iOS Safari). The same playlist becomes the replay when the lesson ends; if its teacher resumes the
+// lesson, the playlists grow again (the relay appends to them) and the page goes back to live by itself.
 import { pageData, t } from "/static/js/app.js";
 import { grant } from "/static/js/live.js";
 
@@ -7,6 +8,9 @@ const data = pageData("live-data");
 const $ = (id) => document.getElementById(id);
 const video = $("player");
 const state = $("live-state");
+
+const RESUME_CHECK_MS = 10_000; // the lesson may be resumed by its teacher (live_resume_minutes)
+const RESUME_CHECK_FOR_MS = 30 * 60_000; // longer than any sensible resume window
 
 function say(key) { state.dataset.state = key; state.textContent = t(`live.watch.${key}`); }
 
@@ -37,7 +41,8 @@ export function distinctLevels(levels) {
 }
 
 // hls.js hides an audio-only variant when video variants exist: "audio only" loads that playlist itself.
-function qualityMenu(hls, g) {
+// (hls.grant: the latest watch grant, renewed when a resumed lesson is watched live again)
+function qualityMenu(hls) {
   const menu = $("quality");
   menu.replaceChildren(new Option(t("live.quality.auto"), "-1"));
   for (const [label, i] of distinctLevels(hls.levels)) menu.append(new Option(label, String(i)));
@@ -48,10 +53,35 @@ function qualityMenu(hls, g) {
     const audioOnly = menu.value === "audio";
     if (audioOnly !== hls.audioOnly) {
       hls.audioOnly = audioOnly;
-      hls.loadSource(audioOnly ? g.hls_audio_url : g.hls_url);
+      hls.loadSource(audioOnly ? hls.grant.hls_audio_url : hls.grant.hls_url);
     }
     if (!audioOnly) hls.currentLevel = Number(menu.value);
   };
+}
+
+/** The replay is playing: check the watch grant now and then; when the lesson is live again and its
+ * playlists are open (no ENDLIST), call `reload(grant)`. Stops when the recording is ready, or after
+ * RESUME_CHECK_FOR_MS. Returns nothing; at most one check runs at a time. */
+let following = false;
+async function followResume(reload) {
+  if (following) return;
+  following = true;
+  const until = Date.now() + RESUME_CHECK_FOR_MS;
+  try {
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, RESUME_CHECK_MS));
+      let g;
+      try {
+        g = await grant(data.lesson.id, "watch");
+      } catch (err) {
+        if (err.code === "lesson_ready") return; // processed: the replay keeps playing what it has
+        continue;
+      }
+      if (g.status === "live" && g.hls_ready && !g.hls_ended) { reload(g); return; }
+    }
+  } finally {
+    following = false;
+  }
 }
 
 async function play(g) {
@@ -60,7 +90,21 @@ async function play(g) {
   if (Hls.isSupported()) {
     const hls = new Hls({ liveSyncDurationCount: 3, enableWorker: true });
     window.liveHls = hls; // tests check that hls.js is really the player
-    hls.on(Hls.Events.MANIFEST_PARSED, () => { if (!hls.menuBuilt) { hls.menuBuilt = true; qualityMenu(hls, g); } video.play().catch(() => null); });
+    hls.grant = g;
+    const backToLive = (fresh) => {
+      say("live");
+      hls.grant = fresh; // fresh signed URLs (the earlier ones may have expired)
+      hls.audioOnly = false;
+      $("quality").value = "-1";
+      hls.loadSource(fresh.hls_url); // a live playlist again: hls.js starts at its live edge
+    };
+    // a playlist with ENDLIST: the lesson ended (or ends while we watch): watch for a resume
+    hls.on(Hls.Events.LEVEL_LOADED, (_, loaded) => {
+      if (loaded.details.live) return;
+      say("replay");
+      followResume(backToLive);
+    });
+    hls.on(Hls.Events.MANIFEST_PARSED, () => { if (!hls.menuBuilt) { hls.menuBuilt = true; qualityMenu(hls); } video.play().catch(() => null); });
     hls.on(Hls.Events.ERROR, (_, err) => {
       if (!err.fatal) return;
       if (err.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
@@ -69,8 +113,14 @@ async function play(g) {
     hls.loadSource(g.hls_url);
     hls.attachMedia(video);
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-    video.src = g.hls_url;
-    video.play().catch(() => null);
+    const native = (fresh) => {
+      say(fresh.hls_ended ? "replay" : "live");
+      video.src = fresh.hls_url;
+      video.play().catch(() => null);
+    };
+    native(g);
+    video.addEventListener("ended", () => followResume(native)); // Safari reaches the end of the replay
+    if (g.hls_ended) followResume(native);
   } else {
     say("unsupported");
   }
