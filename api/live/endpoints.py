@@ -1,7 +1,7 @@
 """Going live and watching: relay tokens, and the live HLS served with signed, expiring URLs.
 
-The live HLS uses the media API's signing (nginx ``secure_link`` format, every playlist line
-signed with the playlist's expiry) but is served by its own route because its playlists grow:
+The live HLS uses the media API's signing (nginx ``secure_link`` format over the lesson's media scope,
+every playlist line given the playlist's query) but is served by its own route because its playlists grow:
 they must never be cached, while /media/ playlists of finished lessons are.
 """
 
