@@ -232,3 +232,43 @@ def test_subtitles_are_a_rendition_of_the_master_playlist(phone, world: World) -
       return [...(v.textTracks[0]?.cues || [])].map((c) => [Math.round(c.startTime * 10) / 10, c.text]); }""", LESSON)
     expected = [(round(start, 1), text) for start, _, text in world.lines if start < 60]
     assert [tuple(c) for c in cues][:len(expected)] == expected, cues[:5]
+
+
+FIRST_SOUND_PROBE = """document.addEventListener('DOMContentLoaded', () => {
+  const v = document.getElementById('video');
+  if (!v) return;
+  v.muted = true;
+  v.play().catch(() => {});  // as a tap on play the moment the page shows
+  v.addEventListener('timeupdate', () => {
+    const p = v.played;
+    if (!window.__firstSound && p.length && p.end(p.length - 1) - p.start(p.length - 1) >= 0.05)
+      window.__firstSound = performance.now();
+  });
+});"""
+CAN_WAIT = ("/transcript", "/board-text", "/unread-count", "/subtitles.vtt", "/storyboard/", "transcript_lines.js")
+
+
+def test_on_a_weak_link_nothing_that_can_wait_shares_the_link_with_the_first_sound(phone, world: World) -> None:
+    """At 100 kbit/s the first audio segments get the link to themselves: the transcript, subtitles, key frames,
+    board text and unread count start only once the sound has started (each is a few KB: together they cost
+    the first sound about a second). The sound itself is the clock moving, not the "playing" event, which a
+    browser playing HLS itself sends with one segment while it waits for the next before it sounds."""
+    p = phone()
+    p.sign_in()
+    page = p.page
+    page.add_init_script(FIRST_SOUND_PROBE)
+    p.cdp.send("Network.clearBrowserCache")
+    page.goto(PAGES["player"])
+    expect(page.locator("#low-bandwidth")).to_be_checked()
+    page.wait_for_function("window.__firstSound", timeout=30_000)
+    expect(page.locator("#transcript .segment").first).to_be_attached(timeout=30_000)
+    page.wait_for_timeout(1500)
+    heard = page.evaluate("window.__firstSound")
+    started = page.evaluate("""() => performance.getEntriesByType('resource')
+        .map(e => [new URL(e.name).pathname, Math.round(e.startTime)])""")
+    waited = [(path, at) for path, at in started if any(part in path for part in CAN_WAIT)]
+    assert {part for part in CAN_WAIT if any(part in path for path, _ in waited)} >= {
+        "/transcript", "/board-text", "/unread-count", "/subtitles.vtt", "transcript_lines.js"}, waited
+    early = [(path, at) for path, at in waited if at < heard - 100]  # (the player starts them on that timeupdate)
+    assert not early, f"started before the first sound at {heard:.0f} ms: {early}"
+    assert not p.errors, p.errors

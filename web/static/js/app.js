@@ -128,3 +128,25 @@ export function pageData(id) {
 // Every page measures the link it was loaded over: the player then starts in the right mode at once.
 if (document.readyState === "complete") noteLink();
 else addEventListener("load", () => setTimeout(noteLink, 0), { once: true });
+
+// ---- what can wait for the first sound ------------------------------------------------------------
+// On a player page in the low-bandwidth mode (its template carries <meta name="tingke-first-sound">), the
+// first audio segments must not share a 100 kbit/s link with what can wait (the board text, the unread
+// count): those wait until the player says its first sound played (or a few seconds).
+const FIRST_SOUND_EVENT = "tingke:first-sound";
+const FIRST_SOUND_CAP_MS = 8000;
+
+/** Resolves once the page's first sound has played; at once on pages that play nothing first. */
+export function afterFirstSound() {
+  if (!document.querySelector('meta[name="tingke-first-sound"]') || window.tingkeFirstSound) return Promise.resolve();
+  return new Promise((resolve) => {
+    document.addEventListener(FIRST_SOUND_EVENT, resolve, { once: true });
+    setTimeout(resolve, FIRST_SOUND_CAP_MS);
+  });
+}
+
+/** The player's first sound played (or it gave up waiting): release what waited for it. */
+export function markFirstSound() {
+  window.tingkeFirstSound = true;
+  document.dispatchEvent(new Event(FIRST_SOUND_EVENT));
+}

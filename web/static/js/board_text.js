@@ -1,7 +1,7 @@
 // The lesson's board and slide text (板书/课件): one line per text read off the picture, its time a link that
 // plays the page's recording (#video) from when it appeared; the lines on screen now are marked as it plays.
 // Used by the player and the report (web/templates/_board_text.html).
-import { api, clock, t } from "/static/js/app.js";
+import { afterFirstSound, api, clock, t } from "/static/js/app.js";
 
 const card = document.getElementById("board-text-card");
 const list = document.getElementById("board-text");
@@ -32,6 +32,7 @@ function markShown() {
 }
 
 async function load() {
+  await afterFirstSound(); // a few KB that must not delay the first audio on a weak link
   let reply;
   try { reply = await api("GET", `/api/lessons/${card.dataset.lesson}/board-text`); } catch { return; }
   if (!reply.lines.length) {

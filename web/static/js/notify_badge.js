@@ -1,5 +1,5 @@
 // The unread count next to "通知" in the navigation (checked on load and every minute).
-import { api, t } from "/static/js/app.js";
+import { afterFirstSound, api, t } from "/static/js/app.js";
 
 const badge = document.getElementById("notif-count");
 
@@ -11,6 +11,6 @@ async function refresh() {
 }
 
 if (badge) {
-  refresh().catch(() => null);
+  afterFirstSound().then(() => refresh()).catch(() => null);
   setInterval(() => refresh().catch(() => null), 60_000);
 }

@@ -2,11 +2,10 @@
 // key-frame storyboard) that a weak link gets first, downloads, saving for offline use, and the transcript,
 // which follows playback. The page carries the media listing, so nothing waits for a round trip before the
 // poster and playback; the transcript and subtitles load on their own, whatever happens to the player.
-import { api, clock, pageData, t } from "/static/js/app.js";
+import { api, clock, markFirstSound, pageData, t } from "/static/js/app.js";
 import { frameAt, spokenText, subtitleTrack } from "/static/js/keyframes.js";
 import { choosePlayback, rememberPlayback } from "/static/js/link.js";
 import { loadMedia, playHls, playsHlsNatively } from "/static/js/media.js";
-import { lineBody } from "/static/js/transcript_lines.js";
 
 const data = pageData("player-data");
 const $ = (id) => document.getElementById(id);
@@ -132,8 +131,12 @@ video.addEventListener("timeupdate", () => {
 // ---- the transcript: loaded on its own, the spoken line marked as playback goes ------------------------
 
 async function renderTranscript() {
-  let reply;
-  try { reply = await api("GET", `/api/lessons/${data.lesson_id}/transcript`); } catch { return; }
+  let reply, lineBody;
+  try {
+    // loaded here, not with the page: on a weak link its bytes would share the link with the first audio
+    [reply, { lineBody }] = await Promise.all([api("GET", `/api/lessons/${data.lesson_id}/transcript`),
+                                               import("/static/js/transcript_lines.js")]);
+  } catch { return; }
   segments = reply.segments;
   $("transcript").replaceChildren(...segments.map((seg) => {
     const b = el("button", { type: "button", className: "link time-link", textContent: clock(seg.start) });
@@ -229,10 +232,20 @@ if (media?.hls) {
   }
   showMode();
   // On a weak link the subtitles and the transcript wait for the first sound (or a few seconds): they must not
-  // delay it, and they do not depend on the player.
-  const firstSound = new Promise((resolve) => video.addEventListener("playing", resolve, { once: true }));
+  // delay it, and they do not depend on the player. The first sound is the clock moving, not "playing": a
+  // browser that plays HLS itself says "playing" with one segment and waits for the next before it sounds.
+  const firstSound = new Promise((resolve) => {
+    const heard = () => {
+      const played = video.played;
+      if (!played.length || played.end(played.length - 1) - played.start(played.length - 1) < 0.05) return;
+      video.removeEventListener("timeupdate", heard);
+      resolve();
+    };
+    video.addEventListener("timeupdate", heard);
+  });
   if (!low) picturesWait = false;
   Promise.race([firstSound, delay(low ? 3000 : 0)]).then(() => {
+    markFirstSound();
     picturesWait = false;
     if (lowBandwidth()) showStoryboard();
     subtitlesLoaded = true;
