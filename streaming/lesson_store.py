@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from models import Lesson, LessonStatus, MediaAsset, MediaKind, User
+from models import Lesson, LessonStatus, MediaAsset, MediaKind, User, lifecycle
 from models.db import session_scope
+from models.lifecycle import PUBLISHABLE, JobKind
 from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.recording import RecordingSummary
@@ -32,7 +33,6 @@ from tingke.settings import get_settings
 log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {"mpegts": "application/vnd.apple.mpegurl", "matroska": "text/plain"}
-PUBLISHABLE = (LessonStatus.scheduled, LessonStatus.live)
 
 LESSON_FINISHED = ("本课已结束，录像已保存，不能再次开播。This lesson has ended and its recording is kept; "
                    "it cannot go live again.")
@@ -104,10 +104,8 @@ def mark_live(room: str) -> bool:
     if lesson_id is None:
         return False
     with session_scope(get_settings().db_url) as session:
-        changed = session.execute(
-            update(Lesson).where(Lesson.id == lesson_id, Lesson.status.in_(PUBLISHABLE))
-            .values(status=LessonStatus.live, live_resumed_at=None).execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
+        changed = lifecycle.move_where(session, lesson_id, LessonStatus.live, only_from=PUBLISHABLE,
+                                       live_resumed_at=None)
     if not changed:
         log.warning("room %s: no scheduled or live lesson with that id; not marking it live", room)
     return bool(changed)
@@ -148,12 +146,12 @@ def register_recordings(room: str, recordings: list[RecordingSummary]) -> list[i
             )
             session.add(asset)
             assets.append(asset)
-        lesson.status = LessonStatus.processing
+        lifecycle.move(lesson, LessonStatus.processing)
         lesson.live_ended_at = datetime.now(UTC)
         session.flush()
         lesson.media_duration_seconds = recorded_seconds(session, lesson_id)
         ids = [asset.id for asset in assets]
-        jobs_client.queue_job(session, lesson_id, "process_lesson")
+        jobs_client.queue_job(session, lesson_id, JobKind.process)
     return ids
 
 
@@ -182,11 +180,11 @@ def release_unrecorded(room: str) -> None:
             MediaAsset.lesson_id == lesson_id, MediaAsset.kind.in_([MediaKind.live_recording, MediaKind.upload]))
             .limit(1))
         if recorded is None:
-            lesson.status = LessonStatus.scheduled
+            lifecycle.move(lesson, LessonStatus.scheduled)
             log.warning("room %s ended with nothing recorded; the lesson is scheduled again", room)
             return
-        lesson.status = LessonStatus.processing
+        lifecycle.move(lesson, LessonStatus.processing)
         lesson.live_ended_at = datetime.now(UTC)
         lesson.media_duration_seconds = recorded_seconds(session, lesson_id) or lesson.media_duration_seconds
         session.flush()
-        jobs_client.queue_job(session, lesson_id, "process_lesson")
+        jobs_client.queue_job(session, lesson_id, JobKind.process)

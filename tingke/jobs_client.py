@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from celery import Celery
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models import Job, JobState
+from models.lifecycle import JobKind
 from tingke import logs
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
@@ -30,12 +31,15 @@ def _client() -> Celery:
     return Celery("tingke-client", broker=settings.celery_broker, backend=settings.celery_backend)
 
 
-def queue_job(session: Session, lesson_id: int, kind: str, asset_id: int | None = None) -> Job:
-    """Insert a queued Job and ring the doorbell after the row is committed."""
-    job = Job(lesson_id=lesson_id, asset_id=asset_id, kind=kind, state=JobState.queued, stage="queued")
+def queue_job(session: Session, lesson_id: int, kind: JobKind, asset_id: int | None = None) -> Job:
+    """Insert a queued Job in the caller's transaction; the doorbell rings once the caller commits it (a
+    worker that answered earlier would not find the row), and not at all if the caller rolls back. The
+    caller's transaction stays the caller's: what it writes with the job lands with it, or not at all."""
+    job = Job(lesson_id=lesson_id, asset_id=asset_id, kind=JobKind(kind).value, state=JobState.queued, stage="queued")
     session.add(job)
-    session.commit()
-    ring(job.id)
+    session.flush()
+    job_id = job.id
+    event.listen(session, "after_commit", lambda _session: ring(job_id), once=True)
     return job
 
 

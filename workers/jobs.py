@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from models import Job, JobState, Lesson, LessonStatus
+from models import Job, JobState, Lesson, LessonStatus, lifecycle
 from models.db import session_scope
+from models.lifecycle import WHOLE_PIPELINE
 from tingke import notices
 from tingke.settings import get_settings
 from tingke.stage_errors import LeaseLost
@@ -100,7 +101,9 @@ def set_progress(job_id: int, owner: str, stage: str, percent: int) -> None:
 
 
 def finish(job_id: int, owner: str, *, error: str | None = None) -> bool:
-    """Mark the job done (or failed with a reason) and the lesson ready (or failed)."""
+    """Mark the job done (or failed with a reason); a whole-pipeline job also moves its lesson from
+    processing to ready (or failed) and tells its teacher. A transcript refresh leaves the lesson as it is
+    (a failed refresh keeps the recording playable; the job says what failed)."""
     t = now()
     with session_scope(get_settings().db_url) as session:
         job = session.execute(  # locked: a resume superseding the job (jobs_client.supersede) waits or wins
@@ -115,10 +118,15 @@ def finish(job_id: int, owner: str, *, error: str | None = None) -> bool:
         if not error:
             job.progress, job.stage = 100, "done"
         lesson = session.get(Lesson, job.lesson_id)
-        if lesson is not None:
-            lesson.status = LessonStatus.failed if error else LessonStatus.ready
-            lesson.failure_reason = error
-            notices.recording_processed(session, lesson, failed=bool(error))  # same transaction as the status
+        if lesson is None or job.kind not in WHOLE_PIPELINE:
+            return True
+        if lesson.status != LessonStatus.processing:  # cannot happen: a resume supersedes the job first
+            log.warning("job %s ended but lesson %s is %s, not processing: left as it is", job_id, lesson.id,
+                        lesson.status.value)
+            return True
+        lifecycle.move(lesson, LessonStatus.failed if error else LessonStatus.ready)
+        lesson.failure_reason = error
+        notices.recording_processed(session, lesson, failed=bool(error))  # same transaction as the status
         return True
 
 

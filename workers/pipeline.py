@@ -36,6 +36,7 @@ from models import (
     TranscriptSegment,
 )
 from models.db import session_scope
+from models.lifecycle import WHOLE_PIPELINE, JobKind
 from models.transcript_links import segment_at
 from tingke.media_probe import MediaInfo, probe
 from tingke.settings import get_settings
@@ -135,7 +136,7 @@ class Context:
         data = json.loads(path.read_text())
         if data.get("fingerprint") != self.fingerprint:
             return None
-        if self.kind == "reprocess_lesson" and data.get("job_id") != self.job_id:
+        if self.kind == JobKind.reprocess and data.get("job_id") != self.job_id:
             return None
         return dict(data.get("result") or {})
 
@@ -204,7 +205,7 @@ def run_job(job_id: int, owner: str, beat: Heartbeat) -> None:
         job = session.get(Job, job_id)
         if job is None:
             return
-        if job.kind == "refresh_transcript":  # a transcript correction: subtitles and analytics only
+        if job.kind == JobKind.refresh_transcript:  # a transcript correction: subtitles and analytics only
             from workers.transcripts.refresh import refresh_transcript
 
             lesson_id = job.lesson_id
@@ -214,7 +215,7 @@ def run_job(job_id: int, owner: str, beat: Heartbeat) -> None:
                 if (row := done.get(Job, job_id)) is not None and row.owner == owner:
                     row.report = report
             return
-        if job.kind not in ("process_lesson", "reprocess_lesson"):
+        if job.kind not in WHOLE_PIPELINE:
             raise StageError("unknown_job", "未知的任务类型", f"Unknown job kind {job.kind!r}")
         sources = choose_sources(session, job)
         ctx = Context(job_id, owner, job.kind, job.lesson_id, beat, lesson_dir(job.lesson_id), sources)

@@ -16,8 +16,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind
+from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind, lifecycle
 from models.db import session_scope
+from models.lifecycle import JobKind
 from tingke import jobs_client
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
@@ -80,22 +81,19 @@ def release_unused_resumes() -> list[int]:
                                                       Lesson.live_resumed_at < unused)).all()
     for lesson_id in ids:
         with session_scope(settings.db_url) as session:
-            # conditional: a publisher arriving now (the relay clears live_resumed_at) wins
-            taken = session.execute(
-                update(Lesson).where(Lesson.id == lesson_id, Lesson.status == LessonStatus.live,
-                                     Lesson.live_resumed_at < unused)
-                .values(status=LessonStatus.processing, live_resumed_at=None)
-                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-            if not taken:
-                continue
             recorded = session.scalar(select(MediaAsset.id).where(
                 MediaAsset.lesson_id == lesson_id,
                 MediaAsset.kind.in_([MediaKind.live_recording, MediaKind.upload])).limit(1))
-            if recorded is None:  # nothing to process (cannot happen after a live part; be safe)
-                session.execute(update(Lesson).where(Lesson.id == lesson_id).values(status=LessonStatus.scheduled))
+            # nothing to process cannot happen after a live part; be safe: it was never held
+            back_to = LessonStatus.processing if recorded is not None else LessonStatus.scheduled
+            # conditional: a publisher arriving now (the relay clears live_resumed_at) wins
+            if not lifecycle.move_where(session, lesson_id, back_to, only_from=[LessonStatus.live],
+                                        where=[Lesson.live_resumed_at < unused], live_resumed_at=None):
+                continue
+            if recorded is None:
                 continue
             log.warning("lesson %s was resumed but nobody went live; processing what was recorded", lesson_id)
-            jobs_client.queue_job(session, lesson_id, "process_lesson")
+            jobs_client.queue_job(session, lesson_id, JobKind.process)
             released.append(lesson_id)
     return released
 

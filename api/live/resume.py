@@ -19,8 +19,9 @@ from api.access import AccessContext, can_publish_live
 from api.errors import APIError, forbidden
 from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, ResumeWindow
-from api.live.service import FINISHED, publish_grant
-from models import Lesson, LessonStatus
+from api.live.service import publish_grant
+from models import Lesson, LessonStatus, lifecycle
+from models.lifecycle import FINISHED
 from tingke import jobs_client
 from tingke.settings import get_settings
 from tingke.timezone import as_utc
@@ -56,7 +57,7 @@ def resume(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant
                            f"The lesson's live part ended more than {minutes:g} minutes ago (or it was never "
                            "live); it can no longer be resumed.", minutes=minutes)
         jobs_client.supersede(session, lesson.id)
-        lesson.status = LessonStatus.live
+        lifecycle.move(lesson, LessonStatus.live)
         lesson.failure_reason = None
         lesson.live_resumed_at = datetime.now(UTC)
         session.flush()

@@ -14,6 +14,7 @@ from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, WatchGrant
 from api.media.service import signed
 from models import Lesson, LessonClassroom, LessonStatus, RoomMode
+from models.lifecycle import FINISHED
 from tingke import logs
 from tingke.settings import get_settings
 from tingke.signing import sign_token
@@ -22,7 +23,6 @@ from tingke.turn import ice_servers
 TOKEN_PURPOSE = "live"  # streaming.auth.TOKEN_PURPOSE
 LIVE_HLS_PREFIX = "/media/live/"
 # the relay refuses these too (streaming/lesson_store.py: only a scheduled or live lesson is published)
-FINISHED = (LessonStatus.processing, LessonStatus.ready, LessonStatus.failed)
 
 
 def room_of(lesson: Lesson) -> str:

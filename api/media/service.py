@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from api.errors import APIError
 from api.kit.downloads import attachment, safe_filename
 from api.media import uploads
-from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind
+from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind, lifecycle
+from models.lifecycle import JobKind
 from tingke import jobs_client
 from tingke.media_probe import probe
 from tingke.settings import get_settings
@@ -61,10 +62,10 @@ def accept_recording(
                        duration_seconds=probe_info["duration"],
                        meta={"filename": filename, "probe": probe_info, "uploaded_by": user_id})
     session.add(asset)
-    lesson.status = LessonStatus.processing
+    lifecycle.move(lesson, LessonStatus.processing)
     lesson.failure_reason = None
     session.flush()
-    job = jobs_client.queue_job(session, lesson.id, "process_lesson", asset.id)
+    job = jobs_client.queue_job(session, lesson.id, JobKind.process, asset.id)
     return asset, job
 
 

@@ -11,6 +11,7 @@ from api.lessons.deps import VisibleLesson
 from api.transcripts import service
 from api.transcripts.schemas import CorrectionIn, LineOut
 from api.types import PathId
+from models.lifecycle import JobKind
 from tingke import jobs_client
 
 router = APIRouter(prefix="/api", tags=["transcripts"])
@@ -22,7 +23,7 @@ def correct(lesson: VisibleLesson, segment_id: PathId, body: CorrectionIn, sessi
     HLS rendition, download) and the analytics that depend on the text are remade by the job it returns."""
     line = service.get_line(session, lesson, segment_id)
     service.correct_line(session, ctx, lesson, line, body.text, body.speaker)
-    job = jobs_client.queue_job(session, lesson.id, service.REFRESH_JOB)  # commits the correction first
+    job = jobs_client.queue_job(session, lesson.id, JobKind.refresh_transcript)  # rung once the correction is committed
     return service.line_out(session, line, job.id)
 
 

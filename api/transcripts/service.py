@@ -11,8 +11,6 @@ from api.errors import APIError, not_found
 from models import Lesson, TranscriptRevision, TranscriptSegment, User
 from models.search_index import index_lesson
 
-REFRESH_JOB = "refresh_transcript"
-
 NOT_ALLOWED = APIError(403, "transcript_correct_forbidden",
                        "Only the lesson's teacher and researchers who may observe it can correct its transcript. "
                        "只有本课的授课教师和可以观课的教研员能更正转写稿。")

@@ -90,8 +90,7 @@ async def test_an_old_publisher_token_cannot_reopen_a_finished_lesson(recording_
         await asyncio.sleep(2.5)  # the relay's grace period: nothing is registered afterwards either
         assert _status(url, lesson) == finished
     # the API refuses the same lessons a new token (so a page never offers what the relay refuses)
-    from api.live.service import FINISHED
-    from streaming.lesson_store import PUBLISHABLE
+    from models.lifecycle import FINISHED, PUBLISHABLE
     assert set(FINISHED) | set(PUBLISHABLE) == set(LessonStatus) and not set(FINISHED) & set(PUBLISHABLE)
     room = httpx.get(f"{relay.base_url}/rooms/{lesson}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert room.json()["live"] is False

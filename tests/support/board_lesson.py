@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models import Lesson, MediaAsset, MediaKind
 from models.db import session_scope
+from models.lifecycle import JobKind
 from tests.support.synth_board import Scene
 from tests.support.synth_lesson import SynthLesson, make_lesson
 from tingke import jobs_client
@@ -60,4 +61,4 @@ def queue_upload(db_url: str, lesson_id: int, synth: SynthLesson) -> int:
                            path=str(target.relative_to(root)), duration_seconds=synth.duration)
         session.add(asset)
         session.flush()
-        return jobs_client.queue_job(session, lesson_id, "process_lesson", asset.id).id
+        return jobs_client.queue_job(session, lesson_id, JobKind.process, asset.id).id

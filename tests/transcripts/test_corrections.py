@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from models import Lesson, LessonAnalytics, MediaAsset, MediaKind, TranscriptSegment
 from models.db import session_scope
+from models.lifecycle import JobKind
 from models.search_index import index_lesson
 from tests.support.pipeline import sqlite_client, sqlite_demo, token_headers
 from tests.support.ready_lesson import process_with_transcript
@@ -140,7 +141,7 @@ def test_a_correction_outlives_the_lesson_being_processed_again(sqlite_db: str, 
     with session_scope(sqlite_db) as session:  # the same recording processed again (a re-sent job)
         asset = session.scalars(select(MediaAsset).where(MediaAsset.lesson_id == lesson,
                                                          MediaAsset.kind == MediaKind.upload)).one().id
-        again = jobs_client.queue_job(session, lesson, "process_lesson", asset).id
+        again = jobs_client.queue_job(session, lesson, JobKind.process, asset).id
     assert process_job(again) == "done"
     now = sqlite_client.get(f"/api/lessons/{lesson}/transcript", headers=headers).json()["segments"][0]
     assert now["text"] == SAID

@@ -13,8 +13,6 @@ from workers.analytics.revise import revise_analytics
 from workers.jobs import Heartbeat, assert_ours, set_progress
 from workers.media.subtitles import rebuild_from_transcript
 
-REFRESH_JOB = "refresh_transcript"
-
 
 def refresh_transcript(job_id: int, owner: str, beat: Heartbeat, lesson_id: int) -> dict[str, object]:
     """Remake subtitles and analytics for the lesson; returns what was done (for Job.report)."""
