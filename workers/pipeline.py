@@ -7,13 +7,14 @@ analyse, store, index. Each stage is idempotent, keyed by (source assets, stage)
 - database rows are replaced in one transaction (delete then insert), so a rerun never
   duplicates transcript segments, assets or analytics.
 
-Stages of other domains (transcripts, analytics, library) are called when their modules exist;
-a missing one is recorded in ``Job.report`` as not run, never silently skipped.
+Stages of other domains (board text, transcripts, analytics) are imported inside the stage that runs
+them: their models (OCR, Whisper) load only when a lesson needs them, not with every worker. A stage that
+cannot run (no picture to read, an OCR model missing from its wheel) is recorded in ``Job.report`` as not
+run, never silently skipped.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from models import (
 )
 from models.db import session_scope
 from models.lifecycle import WHOLE_PIPELINE, JobKind
+from models.search_index import index_lesson
 from models.transcript_links import segment_at
 from tingke.media_probe import MediaInfo, probe
 from tingke.settings import get_settings
@@ -74,13 +76,6 @@ NO_SOURCE = StageError("no_recording", "这节课还没有录像", "The lesson h
 
 def lesson_dir(lesson_id: int) -> Path:
     return get_settings().media_root / "lessons" / str(lesson_id)
-
-
-def has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @dataclass
@@ -301,15 +296,12 @@ def process_lesson(ctx: Context) -> None:
 
 def board_text_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any]) -> list[dict[str, Any]] | None:
     """Lines read off the board and slides ({start, end, text, score, box}), cached in board_text.json;
-    None when the OCR engine is not installed (the lesson's earlier lines are then left as they are)."""
+    None when the OCR engine cannot load its models (the lesson's earlier lines are then left as they are)."""
     started = _stage(ctx, "board_text")
     videos = [r for r in transcoded["ladder"] if r.get("height")]
     if not info.has_video or not videos:
         ctx.timed("board_text", 0.0, skipped="the recording has no picture")
         return []
-    if not has_module("workers.board_text.reader") or not has_module("rapidocr"):
-        ctx.timed("board_text", 0.0, skipped="rapidocr is not installed")
-        return None
     import json
 
     cache = ctx.folder / "board_text.json"
@@ -337,9 +329,6 @@ def board_text_stage(ctx: Context, info: MediaInfo, transcoded: dict[str, Any]) 
 def transcribe_stage(ctx: Context, wav: Path, duration: float) -> list[dict[str, Any]]:
     """Segments as dicts {start, end, text}; cached in transcript.json so a rerun does not redo it."""
     started = _stage(ctx, "transcribe")
-    if not has_module("workers.transcripts.transcribe"):
-        ctx.timed("transcribe", 0.0, skipped="workers.transcripts is not installed")
-        return []
     cached = ctx.done_before("transcribe")
     transcript_file = ctx.folder / "transcript.json"
     if cached is not None and transcript_file.is_file():
@@ -372,11 +361,8 @@ class _Timed:
 
 def analyse_stage(ctx: Context, wav: Path, tracks: list[tuple[Source, Path]], segments: list[dict[str, Any]],
                   duration: float) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Speaker-labelled segments and the analytics document (None when the module is missing)."""
+    """Speaker-labelled segments and the analytics document."""
     started = _stage(ctx, "analyse")
-    if not has_module("workers.analytics.service"):
-        ctx.timed("analyse", 0.0, skipped="workers.analytics is not installed")
-        return [dict(s, speaker=None) for s in segments], None
     from workers.analytics.service import (
         TrackAudio,
         analyse_lesson,
@@ -486,11 +472,6 @@ def store_board_lines(session: Any, lesson_id: int, lines: list[dict[str, Any]])
 
 def index_stage(ctx: Context) -> None:
     started = _stage(ctx, "index")
-    if not has_module("models.search_index"):
-        ctx.timed("index", 0.0, skipped="models.search_index is not installed")
-        return
-    from models.search_index import index_lesson
-
     with session_scope(get_settings().db_url) as session:
         index_lesson(session, ctx.lesson_id)
     ctx.timed("index", time.perf_counter() - started)
