@@ -19,7 +19,17 @@ from typing import Any
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
 
-from streaming import aiortc_bridge, lesson_store
+from streaming import lesson_store
+from streaming.aiortc_bridge.certificates import reuse_certificates
+from streaming.aiortc_bridge.codecs import (
+    codec_key,
+    codecs_compatible,
+    forwardable_codecs,
+    negotiated_codec,
+    restrict_codecs,
+)
+from streaming.aiortc_bridge.inbound import receive_directly
+from streaming.aiortc_bridge.keyframes import redirect_keyframe_requests
 from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.rooms import Room, RoomRegistry, Session
@@ -137,12 +147,12 @@ def _in_offer_order(allowed: list[Any], offered: list[Any]) -> list[Any]:
     transceiver's preferences, so without this a browser that prefers H.264 (for the crowd HLS to
     copy) would be answered VP8 first and send VP8."""
     def rank(codec: Any) -> int:
-        return next((i for i, o in enumerate(offered) if aiortc_bridge.codecs_compatible(o, codec)), len(offered))
+        return next((i for i, o in enumerate(offered) if codecs_compatible(o, codec)), len(offered))
     return sorted(allowed, key=rank)
 
 
 def _offers_codec(offered: list[Any], codec: Any) -> bool:
-    return any(aiortc_bridge.codecs_compatible(o, codec) for o in offered)
+    return any(codecs_compatible(o, codec) for o in offered)
 
 
 def _abandon(room: Room, publisher: Any) -> None:
@@ -159,19 +169,19 @@ async def _publisher_pc(registry: RoomRegistry, publisher: Any, offer: Offer, pr
     fingerprint the client already has). On a refusal the new connection is closed."""
     pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
     if previous is not None:
-        aiortc_bridge.reuse_certificates(pc, previous)
+        reuse_certificates(pc, previous)
     transceivers = {}
     for media in offer.media:
         transceiver = pc.addTransceiver(media.kind, direction="recvonly")
-        allowed = aiortc_bridge.forwardable_codecs(media.kind)
+        allowed = forwardable_codecs(media.kind)
         hub = publisher.hubs.get(media.kind)
         if hub is not None and any(
-            aiortc_bridge.codec_key(c) == aiortc_bridge.codec_key(hub.codec) for c in allowed
+            codec_key(c) == codec_key(hub.codec) for c in allowed
         ) and _offers_codec(media.codecs, hub.codec):
             allowed = [hub.codec]  # a reconnect keeps the codec, so subscribers stay subscribed
         else:
             allowed = _in_offer_order(allowed, media.codecs)  # the publisher's preference wins
-        aiortc_bridge.restrict_codecs(transceiver, allowed)
+        restrict_codecs(transceiver, allowed)
         transceivers[media.kind] = transceiver
     try:
         answer = await _answer(pc, offer)
@@ -181,9 +191,9 @@ async def _publisher_pc(registry: RoomRegistry, publisher: Any, offer: Offer, pr
     tracks = {}
     for kind, transceiver in transceivers.items():
         track = transceiver.receiver.track
-        codec = aiortc_bridge.negotiated_codec(transceiver)
+        codec = negotiated_codec(transceiver)
         if track is not None and codec is not None:
-            aiortc_bridge.receive_directly(transceiver.receiver)  # no per-packet queue, no thread hop
+            receive_directly(transceiver.receiver)  # no per-packet queue, no thread hop
             tracks[kind] = (track, transceiver.receiver, codec)
     if not tracks:
         await pc.close()
@@ -215,7 +225,7 @@ async def _viewer_pc(registry: RoomRegistry, room: Room, own_label: str, offer: 
         raise RelayError(404, "not_live", "nothing is being published in this lesson yet; try again shortly")
     pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
     if previous is not None:
-        aiortc_bridge.reuse_certificates(pc, previous)
+        reuse_certificates(pc, previous)
     bound = []
     free = list(sources)
     for media in offer.media:
@@ -232,7 +242,7 @@ async def _viewer_pc(registry: RoomRegistry, room: Room, own_label: str, offer: 
         publisher, hub = match
         track = hub.subscribe(packetized=True)
         transceiver = pc.addTransceiver(track, direction="sendonly")
-        aiortc_bridge.restrict_codecs(transceiver, [hub.codec])
+        restrict_codecs(transceiver, [hub.codec])
         track.send_directly(transceiver.sender)
         bound.append((transceiver, hub, track, publisher))
     if not bound:
@@ -255,7 +265,7 @@ def _bind(session: Session, bound: list[Any]) -> None:
     session.senders = []
     session.tracks = []
     for transceiver, hub, _track, publisher in bound:
-        aiortc_bridge.redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
+        redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
         session.senders.append(transceiver.sender)
         session.tracks.append({"mid": str(transceiver.mid), "label": publisher.label,
                                "name": publisher.name, "kind": hub.kind})

@@ -31,7 +31,8 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpSender
 
-from streaming import aiortc_bridge
+from streaming.aiortc_bridge.codecs import codec_key
+from streaming.aiortc_bridge.counters import sender_octet_count, sender_packet_count
 from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.hub import TrackHub
@@ -164,7 +165,7 @@ class Room:
         changed = False
         for kind, (track, receiver, codec) in tracks.items():
             hub = publisher.hubs.get(kind)
-            if hub is not None and aiortc_bridge.codec_key(hub.codec) != aiortc_bridge.codec_key(codec):
+            if hub is not None and codec_key(hub.codec) != codec_key(codec):
                 hub.close()  # codec changed: subscribers of the old one must re-subscribe
                 hub = None
             if hub is None:
@@ -338,8 +339,8 @@ class RoomRegistry:
 
     def account_closed_senders(self, senders: list[RTCRtpSender]) -> None:
         for sender in senders:
-            self.closed_packets_out += aiortc_bridge.sender_packet_count(sender)
-            self.closed_octets_out += aiortc_bridge.sender_octet_count(sender)
+            self.closed_packets_out += sender_packet_count(sender)
+            self.closed_octets_out += sender_octet_count(sender)
 
     async def shutdown(self) -> None:
         for room in list(self.rooms.values()):

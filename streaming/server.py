@@ -24,13 +24,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from streaming import aiortc_bridge, ice_links, lesson_store, live_hls, negotiation, recording, recovery, sdpfrag
+from streaming import ice_links, lesson_store, live_hls, negotiation, recording, recovery, sdpfrag
+from streaming.aiortc_bridge.counters import COUNTERS, sender_octet_count, sender_packet_count
+from streaming.aiortc_bridge.forwarding import forwarding_installed, install_forwarding
 from streaming.auth import ROLES, LiveClaims, authenticate, check_stats_access
 from streaming.errors import RelayError
 from streaming.metrics import RelayCollector
 from streaming.recording import RecordingSummary
 from streaming.rooms import END_BY_PUBLISHER, LEFT, RoomRegistry, Session
 from streaming.sdp_offer import MAX_SDP_BYTES, check_content_type, parse_offer
+from streaming.udp_ports import install_udp_port_range
 from tingke import logs
 from tingke.metrics_access import may_scrape
 from tingke.prometheus import CONTENT_TYPE, exposition
@@ -143,8 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        aiortc_bridge.install_forwarding()
-        aiortc_bridge.install_udp_port_range(asyncio.get_running_loop(), settings.rtc_port_min,
+        install_forwarding()
+        install_udp_port_range(asyncio.get_running_loop(), settings.rtc_port_min,
                                              settings.rtc_port_max)
         if settings.live_record:
             await recover()
@@ -309,7 +312,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "forwarding": aiortc_bridge.forwarding_installed(), "rooms": len(registry.rooms)}
+        return {"status": "ok", "forwarding": forwarding_installed(), "rooms": len(registry.rooms)}
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
@@ -338,8 +341,8 @@ def relay_stats(registry: RoomRegistry) -> dict[str, Any]:
         for session in room.sessions.values():
             sessions[session.kind] += 1
             for sender in session.senders:
-                packets += aiortc_bridge.sender_packet_count(sender)
-                octets += aiortc_bridge.sender_octet_count(sender)
+                packets += sender_packet_count(sender)
+                octets += sender_octet_count(sender)
         room_hubs = [hub for p in room.publishers.values() for hub in p.hubs.values()]
         hubs += room_hubs
         rooms.append(dict(room.describe(), hubs=[
@@ -349,7 +352,7 @@ def relay_stats(registry: RoomRegistry) -> dict[str, Any]:
         ]))
     times = os.times()
     return dict(
-        aiortc_bridge.COUNTERS.snapshot(),
+        COUNTERS.snapshot(),
         pid=os.getpid(),
         uptime_seconds=round(time.time() - registry.started, 1),
         cpu_seconds=round(times.user + times.system, 3),
