@@ -20,7 +20,7 @@ probe p95 through the server minus the direct p50). ``cpu_pct_per_sub`` divides 
 (the probe subscriber is also served). Before the subscribers join, the server's CPU with the
 publisher alone is measured (``ingest_cpu_pct``: receiving, and for MediaRelay decoding); the
 ``marginal_*`` columns are the CPU above that level, i.e. what each extra viewer costs. Publishers
-send no REMB-driven keyframes (see ``streaming.peers.without_bandwidth_feedback``), so late joins
+send no REMB-driven keyframes (see ``testkit.peers.without_bandwidth_feedback``), so late joins
 measure keyframe-request forwarding.
 
 Servers are measured N by N, each in turn (relay, MediaRelay, Janus at N = 1, then at N = 4, ...),
@@ -51,7 +51,7 @@ from fastapi.responses import Response
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from streaming import peers  # noqa: E402
+from testkit import peers  # noqa: E402
 from tingke.signing import sign_token  # noqa: E402
 
 SECRET = "bench-secret-key"

@@ -30,7 +30,7 @@ from streaming.aiortc_bridge import (
     keyframes,
     outbound,
 )
-from streaming.peers import StampedVideoTrack, prefer
+from testkit.peers import StampedVideoTrack, prefer
 
 
 def test_pinned_version():
