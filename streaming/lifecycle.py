@@ -48,7 +48,7 @@ class LessonLifecycle:
 
     def is_live(self, room_id: str) -> bool:
         room = self.registry.get(room_id)
-        return room is not None and room.went_live and not room.ended
+        return room is not None and room.live
 
     def adopt(self, room_id: str, summaries: list[RecordingSummary]) -> None:
         self.registry.recovered.setdefault(room_id, []).extend(summaries)
