@@ -34,7 +34,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from streaming import peers  # noqa: E402
+from testkit import peers  # noqa: E402
 from tingke.signing import sign_token  # noqa: E402
 
 SECRET = "bench-secret-key"

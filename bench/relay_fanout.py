@@ -20,7 +20,7 @@ probe p95 through the server minus the direct p50). ``cpu_pct_per_sub`` divides 
 (the probe subscriber is also served). Before the subscribers join, the server's CPU with the
 publisher alone is measured (``ingest_cpu_pct``: receiving, and for MediaRelay decoding); the
 ``marginal_*`` columns are the CPU above that level, i.e. what each extra viewer costs. Publishers
-send no REMB-driven keyframes (see ``streaming.peers.without_bandwidth_feedback``), so late joins
+send no REMB-driven keyframes (see ``testkit.peers.without_bandwidth_feedback``), so late joins
 measure keyframe-request forwarding.
 
 Servers are measured N by N, each in turn (relay, MediaRelay, Janus at N = 1, then at N = 4, ...),
@@ -51,7 +51,7 @@ from fastapi.responses import Response
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from streaming import peers  # noqa: E402
+from testkit import peers  # noqa: E402
 from tingke.signing import sign_token  # noqa: E402
 
 SECRET = "bench-secret-key"
@@ -109,12 +109,12 @@ def serve_transcoding() -> None:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
     from aiortc.contrib.media import MediaRelay
 
-    from streaming import aiortc_bridge
+    from streaming.aiortc_bridge import codecs, counters
 
     app = FastAPI()
     media_relay = MediaRelay()
     state: dict[str, Any] = {"tracks": {}, "senders": [], "pcs": set(), "codec": None}
-    aiortc_bridge.install_decode_counter()
+    counters.install_decode_counter()
 
     @app.post("/whip/{room}")
     async def whip(room: str, request: Request) -> Response:
@@ -127,7 +127,7 @@ def serve_transcoding() -> None:
 
         await pc.setRemoteDescription(RTCSessionDescription((await request.body()).decode(), "offer"))
         await pc.setLocalDescription(await pc.createAnswer())
-        state["codec"] = {t.kind: aiortc_bridge.negotiated_codec(t) for t in pc.getTransceivers()}
+        state["codec"] = {t.kind: codecs.negotiated_codec(t) for t in pc.getTransceivers()}
         return Response(pc.localDescription.sdp, 201, media_type="application/sdp",
                         headers={"Location": f"/whip/{room}/1"})
 
@@ -137,7 +137,7 @@ def serve_transcoding() -> None:
         state["pcs"].add(pc)
         for kind, track in state["tracks"].items():
             transceiver = pc.addTransceiver(media_relay.subscribe(track, buffered=False), direction="sendonly")
-            aiortc_bridge.restrict_codecs(transceiver, [state["codec"][kind]])
+            codecs.restrict_codecs(transceiver, [state["codec"][kind]])
             state["senders"].append(transceiver.sender)
         await pc.setRemoteDescription(RTCSessionDescription((await request.body()).decode(), "offer"))
         await pc.setLocalDescription(await pc.createAnswer())
@@ -146,8 +146,8 @@ def serve_transcoding() -> None:
 
     @app.get("/stats")
     async def stats() -> dict[str, Any]:
-        return dict(aiortc_bridge.COUNTERS.snapshot(), pid=os.getpid(),
-                    packets_out=sum(aiortc_bridge.sender_packet_count(s) for s in state["senders"]))
+        return dict(counters.COUNTERS.snapshot(), pid=os.getpid(),
+                    packets_out=sum(counters.sender_packet_count(s) for s in state["senders"]))
 
     import socket
     sock = socket.socket()
@@ -299,9 +299,9 @@ async def janus_watch(session: JanusSession, clock: peers.FrameClock | None, rea
 
 async def crowd(base: str, room: str, count: int, janus: bool) -> None:
     """Runs in its own process; stdin 'mark' lines delimit the measuring window."""
-    from streaming import aiortc_bridge
+    from streaming.aiortc_bridge import forwarding
 
-    aiortc_bridge.install_forwarding()  # count encoded frames; decoding 32 streams would swamp the machine
+    forwarding.install_forwarding()  # count encoded frames; decoding 32 streams would swamp the machine
     viewers = []
     session = None
     if janus:

@@ -10,9 +10,9 @@ falls behind overflows only its own queue, which is then emptied and waits for a
 a slow subscriber never stalls the others and never grows memory.
 
 Subscribers (WebRTC peers) skip the queue and frames altogether: their outlet holds a
-:class:`~streaming.aiortc_bridge.DirectRtpWriter`, and the hub writes each packet the publisher
+:class:`~streaming.aiortc_bridge.outbound.DirectRtpWriter`, and the hub writes each packet the publisher
 sends straight to their sockets as it arrives (as an SFU such as Janus does; see
-:func:`~streaming.aiortc_bridge.set_packet_sink`), starting each subscriber at the first packet
+:func:`~streaming.aiortc_bridge.inbound.set_packet_sink`), starting each subscriber at the first packet
 of a keyframe. There the bound is the socket transport's buffer: a subscriber whose buffer is
 backed up loses packets and resumes at a keyframe, like an overflowing queue. Frames are
 reassembled only while a frame consumer (recorder, live HLS) listens.
@@ -33,7 +33,9 @@ from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from streaming import aiortc_bridge
+from streaming.aiortc_bridge import outbound
+from streaming.aiortc_bridge.inbound import set_frame_sink, set_packet_sink, want_frames
+from streaming.aiortc_bridge.keyframes import send_pli
 from streaming.bitstream import rtp_starts_keyframe
 from streaming.metrics import KEYFRAME_WAIT
 
@@ -65,14 +67,14 @@ class Outlet:
     """One consumer's bounded queue, with keyframe gating for video.
 
     A ``packetized`` outlet (a subscriber's sender) gets the publisher's RTP packets through its
-    :class:`~streaming.aiortc_bridge.DirectRtpWriter` (:meth:`offer_packet`) instead of frames;
+    :class:`~streaming.aiortc_bridge.outbound.DirectRtpWriter` (:meth:`offer_packet`) instead of frames;
     it (re)starts at a keyframe for video and at any packet for audio, so it always waits first.
     """
 
     def __init__(self, hub: TrackHub, maxsize: int, packetized: bool = False) -> None:
         self.hub = hub
         self.packetized = packetized
-        self.writer: aiortc_bridge.DirectRtpWriter | None = None
+        self.writer: outbound.DirectRtpWriter | None = None
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
         self.waiting_keyframe = hub.kind == "video" or packetized
         self.closed = False
@@ -169,9 +171,9 @@ class ForwardedTrack(MediaStreamTrack):
         self.outlet = hub.add_outlet(QUEUE_FRAMES[hub.kind], packetized=packetized)
 
     def send_directly(self, sender: RTCRtpSender) -> None:
-        """Let ``sender`` be written to by the hub (see :class:`~streaming.aiortc_bridge.DirectRtpWriter`);
+        """Let ``sender`` be written to by the hub (see :class:`~streaming.aiortc_bridge.outbound.DirectRtpWriter`);
         a keyframe is asked for as soon as its connection is up."""
-        self.outlet.writer = aiortc_bridge.send_directly(sender, on_ready=self.hub.request_keyframe)
+        self.outlet.writer = outbound.send_directly(sender, on_ready=self.hub.request_keyframe)
 
     async def recv(self) -> Any:
         if self.readyState != "live":
@@ -270,11 +272,11 @@ class TrackHub:
         self._source = source
         self.stats.sources += 1
         source.task = asyncio.ensure_future(self._pump(source))
-        # a receiver set up by aiortc_bridge.receive_directly() hands over each packet as it arrives
+        # a receiver set up by aiortc_bridge.inbound.receive_directly() hands over each packet as it arrives
         # and, while someone wants them, frames as they complete, without a task wake-up each; the
         # pump then only waits for the track to end
-        source.routed = aiortc_bridge.set_packet_sink(receiver, functools.partial(self._packet_from, source))
-        aiortc_bridge.set_frame_sink(receiver, lambda packet: self._deliver_from(source, packet))
+        source.routed = set_packet_sink(receiver, functools.partial(self._packet_from, source))
+        set_frame_sink(receiver, lambda packet: self._deliver_from(source, packet))
         self._update_frames_wanted()
         for outlet in self._outlets:
             if self.kind == "video" or outlet.packetized:
@@ -288,7 +290,7 @@ class TrackHub:
                 except MediaStreamError:
                     break
                 if not isinstance(packet, av.Packet):
-                    raise TypeError("receiver decoded a frame: streaming.aiortc_bridge.install_forwarding() "
+                    raise TypeError("receiver decoded a frame: streaming.aiortc_bridge.forwarding.install_forwarding() "
                                     "was not called before the publisher connected")
                 self._deliver(source, packet)
         finally:
@@ -386,7 +388,7 @@ class TrackHub:
         if self._source is None:
             return
         self.stats.plis_sent += 1
-        task = asyncio.ensure_future(aiortc_bridge.send_pli(self._source.receiver))
+        task = asyncio.ensure_future(send_pli(self._source.receiver))
         self._pli_tasks.add(task)
         task.add_done_callback(self._pli_tasks.discard)
 
@@ -416,10 +418,10 @@ class TrackHub:
             self._update_frames_wanted()
 
     def _update_frames_wanted(self) -> None:
-        """Reassemble frames only while a frame consumer listens (see aiortc_bridge.want_frames)."""
+        """Reassemble frames only while a frame consumer listens (see want_frames)."""
         if self._source is not None:
             wanted = any(not outlet.packetized for outlet in self._outlets)
-            aiortc_bridge.want_frames(self._source.receiver, wanted)
+            want_frames(self._source.receiver, wanted)
 
     def subscribe(self, packetized: bool = False) -> ForwardedTrack:
         """A new track for a subscriber's sender (``packetized``: see :class:`ForwardedTrack`)."""

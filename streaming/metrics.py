@@ -32,7 +32,7 @@ HUB_GAUGES = {  # relay_stats key -> (metric, help)
 
 
 class RelayCollector(Collector):
-    """Reads ``stats()`` (``streaming.server.relay_stats``) when scraped."""
+    """Reads ``stats()`` (``streaming.routes.relay_stats``) when scraped."""
 
     def __init__(self, stats: Callable[[], dict[str, Any]]) -> None:
         self.stats = stats

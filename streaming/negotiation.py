@@ -16,10 +16,27 @@ import asyncio
 import logging
 from typing import Any
 
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
 
-from streaming import aiortc_bridge, lesson_store
+from streaming import lesson_store
+from streaming.aiortc_bridge.certificates import reuse_certificates
+from streaming.aiortc_bridge.codecs import (
+    codec_key,
+    codecs_compatible,
+    forwardable_codecs,
+    negotiated_codec,
+    restrict_codecs,
+)
+from streaming.aiortc_bridge.inbound import receive_directly
+from streaming.aiortc_bridge.keyframes import redirect_keyframe_requests
 from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.rooms import Room, RoomRegistry, Session
@@ -89,8 +106,7 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
     async with room.lock:
         if room.ended:
             raise RelayError(409, "room_ending", "this lesson is ending; publish again in a moment")
-        if earlier is not None and not room.went_live:
-            room.clock_offset = earlier  # a resumed lesson: its clock continues after the earlier parts
+        room.continue_clock(earlier)  # a resumed lesson: its clock continues after the earlier parts
         publisher = room.admit_publisher(claims)
         previous = publisher.session
         if previous is not None:
@@ -98,7 +114,7 @@ async def publish(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> t
         try:
             pc, answer, tracks = await _publisher_pc(registry, publisher, offer)
         except RelayError:
-            _abandon(room, publisher)
+            room.abandon(publisher)
             raise
         session = room.new_session("whip", claims, pc, publisher.label, offer.text)
         room.publisher_started(publisher, session, tracks)
@@ -114,7 +130,7 @@ async def _check_holder(registry: RoomRegistry, claims: LiveClaims) -> None:
         await asyncio.to_thread(lesson_store.check_holder, claims)
     except RelayError as exc:
         room = registry.get(claims.room)
-        live_here = room is not None and room.went_live and not room.ended
+        live_here = room is not None and room.live
         if exc.code == "lesson_store_unavailable" and live_here and claims.role in ("publisher", "classroom"):
             log.warning("room %s: publisher %s let back in without the holder check", claims.room, claims.sub)
             return
@@ -127,7 +143,7 @@ async def _check_lesson(registry: RoomRegistry, claims: LiveClaims) -> float | N
     which the database must still call scheduled or live: a token outlives the lesson it was for.
     Returns the seconds its earlier parts recorded (None for a room already live here)."""
     room = registry.get(claims.room)
-    if room is not None and room.went_live and not room.ended:
+    if room is not None and room.live:
         return None
     return await asyncio.to_thread(lesson_store.check_publishable, claims.room)
 
@@ -137,19 +153,12 @@ def _in_offer_order(allowed: list[Any], offered: list[Any]) -> list[Any]:
     transceiver's preferences, so without this a browser that prefers H.264 (for the crowd HLS to
     copy) would be answered VP8 first and send VP8."""
     def rank(codec: Any) -> int:
-        return next((i for i, o in enumerate(offered) if aiortc_bridge.codecs_compatible(o, codec)), len(offered))
+        return next((i for i, o in enumerate(offered) if codecs_compatible(o, codec)), len(offered))
     return sorted(allowed, key=rank)
 
 
 def _offers_codec(offered: list[Any], codec: Any) -> bool:
-    return any(aiortc_bridge.codecs_compatible(o, codec) for o in offered)
-
-
-def _abandon(room: Room, publisher: Any) -> None:
-    if not publisher.hubs:
-        room.publishers.pop(publisher.label, None)
-    if not room.publishers and not room.sessions:
-        room.registry.forget(room)
+    return any(codecs_compatible(o, codec) for o in offered)
 
 
 async def _publisher_pc(registry: RoomRegistry, publisher: Any, offer: Offer, previous: RTCPeerConnection | None = None,
@@ -159,19 +168,19 @@ async def _publisher_pc(registry: RoomRegistry, publisher: Any, offer: Offer, pr
     fingerprint the client already has). On a refusal the new connection is closed."""
     pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
     if previous is not None:
-        aiortc_bridge.reuse_certificates(pc, previous)
+        reuse_certificates(pc, previous)
     transceivers = {}
     for media in offer.media:
         transceiver = pc.addTransceiver(media.kind, direction="recvonly")
-        allowed = aiortc_bridge.forwardable_codecs(media.kind)
+        allowed = forwardable_codecs(media.kind)
         hub = publisher.hubs.get(media.kind)
         if hub is not None and any(
-            aiortc_bridge.codec_key(c) == aiortc_bridge.codec_key(hub.codec) for c in allowed
+            codec_key(c) == codec_key(hub.codec) for c in allowed
         ) and _offers_codec(media.codecs, hub.codec):
             allowed = [hub.codec]  # a reconnect keeps the codec, so subscribers stay subscribed
         else:
             allowed = _in_offer_order(allowed, media.codecs)  # the publisher's preference wins
-        aiortc_bridge.restrict_codecs(transceiver, allowed)
+        restrict_codecs(transceiver, allowed)
         transceivers[media.kind] = transceiver
     try:
         answer = await _answer(pc, offer)
@@ -181,9 +190,9 @@ async def _publisher_pc(registry: RoomRegistry, publisher: Any, offer: Offer, pr
     tracks = {}
     for kind, transceiver in transceivers.items():
         track = transceiver.receiver.track
-        codec = aiortc_bridge.negotiated_codec(transceiver)
+        codec = negotiated_codec(transceiver)
         if track is not None and codec is not None:
-            aiortc_bridge.receive_directly(transceiver.receiver)  # no per-packet queue, no thread hop
+            receive_directly(transceiver.receiver)  # no per-packet queue, no thread hop
             tracks[kind] = (track, transceiver.receiver, codec)
     if not tracks:
         await pc.close()
@@ -201,7 +210,7 @@ async def watch(registry: RoomRegistry, claims: LiveClaims, offer: Offer) -> tup
     async with room.lock:
         pc, answer, bound = await _viewer_pc(registry, room, own_label, offer)
         session = room.new_session("whep", claims, pc, own_label, offer.text)
-        _bind(session, bound)
+        session.bind(*_sends(bound))
         _watch(room, session)
     return session, answer
 
@@ -215,7 +224,7 @@ async def _viewer_pc(registry: RoomRegistry, room: Room, own_label: str, offer: 
         raise RelayError(404, "not_live", "nothing is being published in this lesson yet; try again shortly")
     pc = RTCPeerConnection(rtc_configuration(registry.settings, offer.bundled))
     if previous is not None:
-        aiortc_bridge.reuse_certificates(pc, previous)
+        reuse_certificates(pc, previous)
     bound = []
     free = list(sources)
     for media in offer.media:
@@ -232,7 +241,7 @@ async def _viewer_pc(registry: RoomRegistry, room: Room, own_label: str, offer: 
         publisher, hub = match
         track = hub.subscribe(packetized=True)
         transceiver = pc.addTransceiver(track, direction="sendonly")
-        aiortc_bridge.restrict_codecs(transceiver, [hub.codec])
+        restrict_codecs(transceiver, [hub.codec])
         track.send_directly(transceiver.sender)
         bound.append((transceiver, hub, track, publisher))
     if not bound:
@@ -251,14 +260,17 @@ async def _viewer_pc(registry: RoomRegistry, room: Room, own_label: str, offer: 
     return pc, answer, bound
 
 
-def _bind(session: Session, bound: list[Any]) -> None:
-    session.senders = []
-    session.tracks = []
+def _sends(bound: list[Any]) -> tuple[list[RTCRtpSender], list[dict[str, str]]]:
+    """The senders of a viewer's bound sections, with their keyframe requests sent on to the publisher,
+    and which publisher each mid carries."""
+    senders = []
+    tracks = []
     for transceiver, hub, _track, publisher in bound:
-        aiortc_bridge.redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
-        session.senders.append(transceiver.sender)
-        session.tracks.append({"mid": str(transceiver.mid), "label": publisher.label,
-                               "name": publisher.name, "kind": hub.kind})
+        redirect_keyframe_requests(transceiver.sender, hub.request_keyframe)
+        senders.append(transceiver.sender)
+        tracks.append({"mid": str(transceiver.mid), "label": publisher.label,
+                       "name": publisher.name, "kind": hub.kind})
+    return senders, tracks
 
 
 async def restart_ice(registry: RoomRegistry, session: Session, offer: Offer) -> str:
@@ -282,15 +294,10 @@ async def restart_ice(registry: RoomRegistry, session: Session, offer: Offer) ->
             if publisher is None or publisher.session is not session:
                 raise RelayError(404, "no_session", "this publishing session was replaced by a newer one")
             pc, answer, tracks = await _publisher_pc(registry, publisher, offer, previous=old)
-            session.pc = pc
-            room.publisher_started(publisher, session, tracks)
+            room.publisher_restarted(publisher, session, pc, tracks, offer.text)
         else:
             pc, answer, bound = await _viewer_pc(registry, room, session.label, offer, previous=old)
-            room.registry.account_closed_senders(session.senders)
-            session.pc = pc
-            _bind(session, bound)
-        session.offer = offer.text
-        session.restarts += 1
+            room.viewer_restarted(session, pc, *_sends(bound), offer.text)
         _watch(room, session)
     await old.close()
     return answer

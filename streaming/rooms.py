@@ -31,7 +31,8 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpSender
 
-from streaming import aiortc_bridge
+from streaming.aiortc_bridge.codecs import codec_key
+from streaming.aiortc_bridge.counters import sender_octet_count, sender_packet_count
 from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.hub import TrackHub
@@ -72,6 +73,17 @@ class Session:
     def new_etag(self) -> str:
         self.etag = f'"{secrets.token_urlsafe(12)}"'
         return self.etag
+
+    def bind(self, senders: list[RTCRtpSender], tracks: list[dict[str, str]]) -> None:
+        """What a WHEP session sends: its senders, and which publisher each mid carries."""
+        self.senders = senders
+        self.tracks = tracks
+
+    def restarted(self, pc: RTCPeerConnection, offer: str) -> None:
+        """An ICE restart answered: the session runs on ``pc`` now, for the client's new ``offer``."""
+        self.pc = pc
+        self.offer = offer
+        self.restarts += 1
 
 
 @dataclass
@@ -118,6 +130,11 @@ class Room:
         # less clock_offset: the seconds recorded by the lesson's earlier parts when it was resumed)
         self.clock_offset = 0.0
 
+    @property
+    def live(self) -> bool:
+        """The lesson went live in this room and has not ended."""
+        return self.went_live and not self.ended
+
     # ---- admission --------------------------------------------------------------------------
 
     def publisher_label(self, claims: LiveClaims) -> str:
@@ -143,6 +160,20 @@ class Room:
         existing.master = claims.master
         return existing
 
+    def continue_clock(self, earlier_seconds: float | None) -> None:
+        """A resumed lesson (its earlier parts recorded ``earlier_seconds``): its clock continues after
+        them, if the room has not gone live yet."""
+        if earlier_seconds is not None and not self.went_live:
+            self.clock_offset = earlier_seconds
+
+    def abandon(self, publisher: Publisher) -> None:
+        """Forget a publisher whose negotiation was refused before it published anything, and the room
+        if that leaves it empty."""
+        if not publisher.hubs:
+            self.publishers.pop(publisher.label, None)
+        if not self.publishers and not self.sessions:
+            self.registry.forget(self)
+
     def sources_for(self, viewer_label: str) -> list[tuple[Publisher, TrackHub]]:
         """Hubs a WHEP session can receive, in publisher join order (video before audio per
         publisher), without the viewer's own classroom."""
@@ -164,7 +195,7 @@ class Room:
         changed = False
         for kind, (track, receiver, codec) in tracks.items():
             hub = publisher.hubs.get(kind)
-            if hub is not None and aiortc_bridge.codec_key(hub.codec) != aiortc_bridge.codec_key(codec):
+            if hub is not None and codec_key(hub.codec) != codec_key(codec):
                 hub.close()  # codec changed: subscribers of the old one must re-subscribe
                 hub = None
             if hub is None:
@@ -203,6 +234,19 @@ class Room:
             )
 
     # ---- sessions ---------------------------------------------------------------------------
+
+    def publisher_restarted(self, publisher: Publisher, session: Session, pc: RTCPeerConnection,
+                            tracks: dict[str, Any], offer: str) -> None:
+        """A publisher's ICE restart answered by ``pc``: its new tracks attach to the same hubs."""
+        session.restarted(pc, offer)
+        self.publisher_started(publisher, session, tracks)
+
+    def viewer_restarted(self, session: Session, pc: RTCPeerConnection, senders: list[RTCRtpSender],
+                         tracks: list[dict[str, str]], offer: str) -> None:
+        """A viewer's ICE restart answered by ``pc``: the old senders' counters are kept, the new ones bound."""
+        self.registry.account_closed_senders(session.senders)
+        session.restarted(pc, offer)
+        session.bind(senders, tracks)
 
     def new_session(self, kind: str, claims: LiveClaims, pc: RTCPeerConnection, label: str,
                     offer: str = "") -> Session:
@@ -338,8 +382,8 @@ class RoomRegistry:
 
     def account_closed_senders(self, senders: list[RTCRtpSender]) -> None:
         for sender in senders:
-            self.closed_packets_out += aiortc_bridge.sender_packet_count(sender)
-            self.closed_octets_out += aiortc_bridge.sender_octet_count(sender)
+            self.closed_packets_out += sender_packet_count(sender)
+            self.closed_octets_out += sender_octet_count(sender)
 
     async def shutdown(self) -> None:
         for room in list(self.rooms.values()):

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from streaming import peers
 from streaming.live_hls import InputSpec, build_command, hls_folder
+from testkit import peers
 from tests.live.app_relay import wait_for
 from tests.streaming.conftest import RelayProcess, live_token
 

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from streaming import peers
+from testkit import peers
 from tests.ops.test_api_signals import samples
 from tests.streaming.conftest import RelayProcess
 

@@ -7,7 +7,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from streaming import peers
+from testkit import peers
 from tests.conftest import TEST_SECRET
 from tests.factories import lesson_id
 from tests.live.app_relay import BROADCAST_TITLE

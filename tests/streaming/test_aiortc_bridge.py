@@ -1,9 +1,13 @@
-"""Fails loudly when an aiortc upgrade moves the internals streaming/aiortc_bridge.py relies on."""
+"""Fails loudly when an aiortc upgrade moves the internals streaming/aiortc_bridge/ relies on (its internals.py)."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import importlib
 import inspect
+import pathlib
+import re
 
 import aiortc
 import aiortc.codecs as aiortc_codecs
@@ -12,13 +16,94 @@ import av
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 
-from streaming import aiortc_bridge
-from streaming.peers import StampedVideoTrack, prefer
+from streaming import rtp_bytes, udp_ports
+from streaming.aiortc_bridge import (
+    certificates,
+    codecs,
+    coroutines,
+    counters,
+    forwarding,
+    inbound,
+    inline_forwarder,
+    internals,
+    jitterbuffer,
+    keyframes,
+    outbound,
+)
+from testkit.peers import StampedVideoTrack, prefer
 
 
 def test_pinned_version():
-    assert aiortc.__version__ == aiortc_bridge.SUPPORTED_AIORTC
-    aiortc_bridge.check_aiortc_version()
+    assert aiortc.__version__ == internals.SUPPORTED_AIORTC
+    internals.check_aiortc_version()
+
+
+def _owner(dotted: str) -> object:
+    module_name, _, attribute = dotted.rpartition(".")
+    try:
+        return importlib.import_module(dotted)
+    except ModuleNotFoundError:
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+def test_every_listed_internal_still_exists_where_it_is_used():
+    """Each name of internals.PRIVATE_NAMES is still in its aiortc/aioice owner, and still used by the
+    package modules the list names (so the list neither misses a move nor keeps a stale entry)."""
+    for entry in internals.PRIVATE_NAMES:
+        owner = _owner(entry.owner)
+        owner_source = inspect.getsource(owner)  # type: ignore[arg-type]
+        class_name = entry.owner.rpartition(".")[2]
+        used = "".join(inspect.getsource(importlib.import_module(f"streaming.aiortc_bridge.{m}"))
+                       for m in entry.where)
+        for name in entry.names:
+            if name.startswith("__"):
+                assert f"self.{name}" in owner_source, (entry.owner, name)
+                assert f"_{class_name}{name}" in used, (entry.where, name)
+            else:
+                assert hasattr(owner, name) or f"self.{name}" in owner_source or f".{name}" in owner_source, (
+                    entry.owner, name)
+                assert re.search(rf"\b{re.escape(name)}\b", used), (entry.where, name)
+
+
+def _private_names_used(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(private attribute names a module reads or writes on anything, names it defines itself)."""
+    used: set[str] = set()
+    own: set[str] = set()
+    aiortc_subclasses = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+                         and any(isinstance(base, ast.Name) and base.id == "JitterBuffer" for base in node.bases)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.endswith("__"):
+            used.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"_[A-Z]\w*__\w+",
+                                                                                              node.value):
+            used.add(node.value)
+        elif isinstance(node, ast.ClassDef) and node.name not in aiortc_subclasses:
+            own |= {inner.name for inner in node.body if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id == "self" \
+                        and isinstance(inner.ctx, ast.Store):
+                    own.add(inner.attr)
+    return used, own
+
+
+def test_the_package_uses_no_unlisted_internal():
+    """A private aiortc/aioice name used anywhere in streaming/aiortc_bridge/ must be listed in internals.py."""
+    listed = set()
+    for entry in internals.PRIVATE_NAMES:
+        class_name = entry.owner.rpartition(".")[2]
+        listed |= {f"_{class_name}{name}" if name.startswith("__") else name for name in entry.names}
+    package = pathlib.Path(internals.__file__).parent
+    unlisted = {}
+    for path in sorted(package.glob("*.py")):
+        used, own = _private_names_used(ast.parse(path.read_text()))
+        extra = {name for name in used - own - listed if name not in ("_tingke_media_routes",)}
+        if extra:
+            unlisted[path.name] = sorted(extra)
+    assert not unlisted, f"list these in streaming/aiortc_bridge/internals.py: {unlisted}"
+    # and nothing outside the package reaches for them
+    for module in ("hub", "rooms", "negotiation", "server", "recording", "live_hls", "rtp_bytes", "udp_ports"):
+        source = (package.parent / f"{module}.py").read_text()
+        assert not re.search(r"\._RTC\w+__", source), module
 
 
 def test_decoder_worker_is_module_level_and_resolved_at_call_time():
@@ -26,7 +111,7 @@ def test_decoder_worker_is_module_level_and_resolved_at_call_time():
     source = inspect.getsource(RTCRtpReceiver.receive)
     assert "target=decoder_worker" in source
     params = list(inspect.signature(aiortc_receiver.decoder_worker).parameters)
-    assert params == list(inspect.signature(aiortc_bridge.forwarding_worker).parameters)
+    assert params == list(inspect.signature(forwarding.forwarding_worker).parameters)
     assert "get_decoder(" in inspect.getsource(aiortc_receiver.decoder_worker)
 
 
@@ -60,8 +145,8 @@ def test_private_names_used_by_the_bridge_exist():
     assert "local_addr=(address, 0)" in inspect.getsource(
         __import__("aioice.ice", fromlist=["Connection"]).Connection.get_component_candidates)
     from aiortc.rtcpeerconnection import filter_preferred_codecs, is_codec_compatible  # noqa: F401
-    assert {c.mimeType for c in aiortc_bridge.forwardable_codecs("video")} == {"video/VP8", "video/H264"}
-    assert [c.mimeType for c in aiortc_bridge.forwardable_codecs("audio")] == ["audio/opus"]
+    assert {c.mimeType for c in codecs.forwardable_codecs("video")} == {"video/VP8", "video/H264"}
+    assert [c.mimeType for c in codecs.forwardable_codecs("audio")] == ["audio/opus"]
 
 
 async def _pair(codec: str) -> tuple[RTCPeerConnection, RTCPeerConnection, list[object]]:
@@ -96,60 +181,60 @@ async def _pair(codec: str) -> tuple[RTCPeerConnection, RTCPeerConnection, list[
 
 @pytest.mark.parametrize("codec", ["video/H264", "video/VP8"])
 async def test_forwarding_worker_yields_encoded_packets_and_pli_reaches_media_ssrc(codec):
-    aiortc_bridge.install_forwarding()
+    forwarding.install_forwarding()
     try:
-        before = aiortc_bridge.COUNTERS.snapshot()
+        before = counters.COUNTERS.snapshot()
         sender_pc, receiver_pc, received = await _pair(codec)
         receiver = received.pop()
         assert isinstance(receiver, RTCRtpReceiver)
         packets = [p for p in received if isinstance(p, av.Packet)]
         assert len(packets) >= 40 and all(isinstance(p, av.Packet) for p in packets)
         assert packets[0].is_keyframe  # aiortc's encoders start with a keyframe
-        after = aiortc_bridge.COUNTERS.snapshot()
+        after = counters.COUNTERS.snapshot()
         assert after["decoders_created"] == before["decoders_created"]
         assert after["frames_forwarded"] - before["frames_forwarded"] >= 40
-        ssrcs = aiortc_bridge.media_ssrcs(receiver)
+        ssrcs = keyframes.media_ssrcs(receiver)
         sender_ssrc = sender_pc.getTransceivers()[0].sender._ssrc
         assert ssrcs == [sender_ssrc], "PLI must target the media ssrc, not RTX"
-        assert await aiortc_bridge.send_pli(receiver) == 1
-        negotiated = aiortc_bridge.negotiated_codec(receiver_pc.getTransceivers()[0])
+        assert await keyframes.send_pli(receiver) == 1
+        negotiated = codecs.negotiated_codec(receiver_pc.getTransceivers()[0])
         assert negotiated is not None and negotiated.mimeType == codec
         await sender_pc.close()
         await receiver_pc.close()
     finally:
-        aiortc_bridge.uninstall_forwarding()
+        forwarding.uninstall_forwarding()
 
 
 async def test_decode_counter_counts_when_aiortc_decodes():
     """The counter the relay reports as 0 does count real decoding (so 0 means something)."""
-    aiortc_bridge.install_decode_counter()
+    counters.install_decode_counter()
     try:
-        before = aiortc_bridge.COUNTERS.snapshot()
+        before = counters.COUNTERS.snapshot()
         sender_pc, receiver_pc, received = await _pair("video/VP8")
         received.pop()
         assert all(isinstance(f, av.VideoFrame) for f in received)
-        after = aiortc_bridge.COUNTERS.snapshot()
+        after = counters.COUNTERS.snapshot()
         assert after["decoders_created"] > before["decoders_created"]
         assert after["frames_decoded"] - before["frames_decoded"] >= 40
         await sender_pc.close()
         await receiver_pc.close()
     finally:
-        aiortc_bridge.uninstall_forwarding()
+        forwarding.uninstall_forwarding()
     assert aiortc_codecs.get_decoder is not None
 
 
 async def test_keyframe_redirect_and_codec_restriction():
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = pc.addTransceiver(StampedVideoTrack(), direction="sendonly")
-    h264 = [c for c in aiortc_bridge.forwardable_codecs("video") if c.mimeType == "video/H264"][1]
-    aiortc_bridge.restrict_codecs(transceiver, [h264])
+    h264 = [c for c in codecs.forwardable_codecs("video") if c.mimeType == "video/H264"][1]
+    codecs.restrict_codecs(transceiver, [h264])
     offer = await pc.createOffer()
     assert "H264" in offer.sdp and "VP8" not in offer.sdp
     profile = str(h264.parameters["profile-level-id"])
     assert profile in offer.sdp
     assert "42001f" not in offer.sdp.replace(profile, "")
     calls: list[int] = []
-    aiortc_bridge.redirect_keyframe_requests(transceiver.sender, lambda: calls.append(1))
+    keyframes.redirect_keyframe_requests(transceiver.sender, lambda: calls.append(1))
     from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket
     await transceiver.sender._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=2))
     assert calls == [1]
@@ -163,7 +248,7 @@ async def test_udp_port_range_binds_inside_the_range():
     low = probe.getsockname()[1]
     probe.close()
     loop = asyncio.get_running_loop()
-    aiortc_bridge.install_udp_port_range(loop, low, low + 20)
+    udp_ports.install_udp_port_range(loop, low, low + 20)
     try:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pc.addTransceiver("audio", direction="sendonly")
@@ -181,7 +266,7 @@ def test_forwarding_jitter_buffer_releases_a_frame_at_its_marker():
 
     assert "JitterBuffer(capacity=512, is_video=True)" in inspect.getsource(RTCRtpReceiver.__init__)
     assert "_remove_frame(packet.sequence_number)" in inspect.getsource(aiortc_receiver.JitterBuffer.add)
-    buffer = aiortc_bridge.ForwardingJitterBuffer(capacity=128, is_video=True)
+    buffer = jitterbuffer.ForwardingJitterBuffer(capacity=128, is_video=True)
     released = []
     for seq, (timestamp, marker, data) in enumerate([(1000, 0, b"a"), (1000, 1, b"b"), (4000, 0, b"c"),
                                                      (4000, 1, b"d")]):
@@ -191,7 +276,7 @@ def test_forwarding_jitter_buffer_releases_a_frame_at_its_marker():
     assert released[0] is None and released[2] is None
     assert released[1] is not None and released[1].data == b"ab" and released[1].timestamp == 1000
     assert released[3] is not None and released[3].data == b"cd"
-    audio = aiortc_bridge.ForwardingJitterBuffer(capacity=16, prefetch=4)
+    audio = jitterbuffer.ForwardingJitterBuffer(capacity=16, prefetch=4)
     packet = RtpPacket(payload_type=111, sequence_number=7, timestamp=960)
     packet._data = b"opus"  # type: ignore[attr-defined]
     frame = audio.add(packet)[1]
@@ -206,10 +291,10 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
     sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = sender_pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
-    vp8 = next(c for c in aiortc_bridge.forwardable_codecs("video") if c.mimeType == "video/VP8")
-    aiortc_bridge.restrict_codecs(transceiver, [vp8])
+    vp8 = next(c for c in codecs.forwardable_codecs("video") if c.mimeType == "video/VP8")
+    codecs.restrict_codecs(transceiver, [vp8])
     ready: list[int] = []
-    writer = aiortc_bridge.send_directly(transceiver.sender, on_ready=lambda: ready.append(1))
+    writer = outbound.send_directly(transceiver.sender, on_ready=lambda: ready.append(1))
     frames: list[av.VideoFrame] = []
     pulls: list[asyncio.Task[None]] = []
 
@@ -231,7 +316,7 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
         await asyncio.sleep(0.02)
     assert writer.ready and ready == [1]
 
-    codec = aiortc_bridge.negotiated_codec(transceiver)
+    codec = codecs.negotiated_codec(transceiver)
     assert codec is not None
     encoder = aiortc_codecs.get_encoder(codec)
     upstream = 65530  # the publisher's sequence numbers (wrapping), mapped by start_at()
@@ -258,7 +343,7 @@ async def test_direct_rtp_writer_is_decodable_and_answers_nacks():
     assert len(frames) >= 40 and frames[-1].width == 320
 
     sender = transceiver.sender
-    assert aiortc_bridge.sender_packet_count(sender) == writer.packets >= 45
+    assert counters.sender_packet_count(sender) == writer.packets >= 45
     last = (writer._sequence - 1) & 0xFFFF
     packet = RtpPacket.parse(writer._history[last % 128], writer._extensions)
     assert (packet.payload_type, packet.ssrc, packet.marker) == (codec.payloadType, sender._ssrc, 1)
@@ -320,7 +405,7 @@ def test_inbound_fast_path_internals_exist():
     assert "self._queue.put_nowait((data, component))" in inspect.getsource(Connection.data_received)
     assert "self._protocols += host_protocols" in inspect.getsource(Connection.get_component_candidates)
     # arrival time as aiortc's clock gives it (for the bitrate estimator)
-    now_ms = int((__import__("time").time() + aiortc_bridge.NTP_UNIX_OFFSET) * 1000)
+    now_ms = int((__import__("time").time() + rtp_bytes.NTP_UNIX_OFFSET) * 1000)
     assert abs(now_ms - __import__("aiortc.clock", fromlist=["current_ms"]).current_ms()) < 50
 
 
@@ -344,10 +429,10 @@ async def test_run_now_runs_at_once_and_finishes_what_has_to_wait():
         except ValueError:
             done.append("saw error")
 
-    aiortc_bridge.run_now(immediate())
+    coroutines.run_now(immediate())
     assert done == ["immediate"]
-    aiortc_bridge.run_now(waiting())
-    aiortc_bridge.run_now(failing_wait())
+    coroutines.run_now(waiting())
+    coroutines.run_now(failing_wait())
     assert done == ["immediate"]
     await asyncio.sleep(0.1)
     assert done[0] == "immediate" and sorted(done[1:]) == ["resumed", "saw error", "waited"]
@@ -362,16 +447,16 @@ async def test_receive_directly_forwards_inline_and_keeps_rtcp(codec):
     keyframe, and closing ends the tracks."""
     from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
 
-    aiortc_bridge.install_forwarding()
+    forwarding.install_forwarding()
     sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     try:
-        before = aiortc_bridge.COUNTERS.snapshot()
+        before = counters.COUNTERS.snapshot()
         prefer(sender_pc.addTransceiver(StampedVideoTrack(160, 120, 30), direction="sendonly"), codec)
         sender_pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
         received: dict[str, list[av.Packet]] = {"video": [], "audio": []}
         ended: list[str] = []
-        forwarders: dict[str, aiortc_bridge.InlineForwarder] = {}
+        forwarders: dict[str, inline_forwarder.InlineForwarder] = {}
         dropped: list[int] = []
         pulls: list[asyncio.Future[None]] = []
 
@@ -390,7 +475,7 @@ async def test_receive_directly_forwards_inline_and_keeps_rtcp(codec):
         await receiver_pc.setRemoteDescription(sender_pc.localDescription)
         await receiver_pc.setLocalDescription(await receiver_pc.createAnswer())
         for transceiver in receiver_pc.getTransceivers():  # as negotiation.publish does, after the answer
-            forwarders[transceiver.kind] = aiortc_bridge.receive_directly(transceiver.receiver)
+            forwarders[transceiver.kind] = inbound.receive_directly(transceiver.receiver)
 
         # lose one video packet on its way in (before the fast path), as a network would
         video_receiver = receiver_pc.getTransceivers()[0].receiver
@@ -420,7 +505,7 @@ async def test_receive_directly_forwards_inline_and_keeps_rtcp(codec):
         assert all(isinstance(p, av.Packet) for p in video + audio)
         assert video[0].is_keyframe
         assert forwarders["video"].frames >= len(video) and forwarders["audio"].frames >= len(audio)
-        after = aiortc_bridge.COUNTERS.snapshot()
+        after = counters.COUNTERS.snapshot()
         assert after["decoders_created"] == before["decoders_created"]
         assert after["frames_inline"] - before["frames_inline"] >= len(video) + len(audio)
         assert after["datagrams_inline"] - before["datagrams_inline"] >= len(video) + len(audio)
@@ -438,16 +523,16 @@ async def test_receive_directly_forwards_inline_and_keeps_rtcp(codec):
         assert video_receiver._RTCRtpReceiver__lsr, "no sender report reached the receiver"
         assert retransmitted, "the lost packet was not NACKed (or not retransmitted on RTX)"
 
-        keyframes = sum(p.is_keyframe for p in video)
-        assert await aiortc_bridge.send_pli(video_receiver) == 1
+        keyframes_seen = sum(p.is_keyframe for p in video)
+        assert await keyframes.send_pli(video_receiver) == 1
         for _ in range(40):
-            if sum(p.is_keyframe for p in received["video"]) > keyframes:
+            if sum(p.is_keyframe for p in received["video"]) > keyframes_seen:
                 break
             await asyncio.sleep(0.05)
-        assert sum(p.is_keyframe for p in received["video"]) > keyframes, "PLI got no keyframe"
+        assert sum(p.is_keyframe for p in received["video"]) > keyframes_seen, "PLI got no keyframe"
 
         sink: list[av.Packet] = []
-        assert aiortc_bridge.set_frame_sink(video_receiver, sink.append)
+        assert inbound.set_frame_sink(video_receiver, sink.append)
         queued = len(received["video"])
         await asyncio.sleep(0.3)
         assert len(sink) >= 3 and len(received["video"]) <= queued + 1
@@ -462,11 +547,11 @@ async def test_receive_directly_forwards_inline_and_keeps_rtcp(codec):
     finally:
         await sender_pc.close()
         await receiver_pc.close()
-        aiortc_bridge.uninstall_forwarding()
+        forwarding.uninstall_forwarding()
 
 
 def test_packet_route_internals_exist():
-    """_MediaRoute keeps what RTCRtpReceiver._handle_rtp_packet does per packet; each piece must still be
+    """media_route.MediaRoute keeps what RTCRtpReceiver._handle_rtp_packet does per packet; each piece must still be
     as read here, and aiortc's statistics and NACK generator must read nothing else of a packet."""
     import re
 
@@ -532,7 +617,7 @@ async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
 
     from streaming.bitstream import rtp_starts_keyframe
 
-    aiortc_bridge.install_forwarding()
+    forwarding.install_forwarding()
     sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     try:
@@ -545,11 +630,11 @@ async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
         frames: list[av.Packet] = []
         video_receiver = receiver_pc.getTransceivers()[0].receiver
         for transceiver in receiver_pc.getTransceivers():
-            aiortc_bridge.receive_directly(transceiver.receiver)
+            inbound.receive_directly(transceiver.receiver)
             sink = packets[transceiver.kind]
-            assert aiortc_bridge.set_packet_sink(transceiver.receiver, lambda *rtp, sink=sink: sink.append(rtp))
-            aiortc_bridge.want_frames(transceiver.receiver, False)
-        assert aiortc_bridge.set_frame_sink(video_receiver, frames.append)
+            assert inbound.set_packet_sink(transceiver.receiver, lambda *rtp, sink=sink: sink.append(rtp))
+            inbound.want_frames(transceiver.receiver, False)
+        assert inbound.set_frame_sink(video_receiver, frames.append)
         sender = sender_pc.getTransceivers()[0].sender
         video_ssrc = sender._ssrc.to_bytes(4, "big")
         seen, dropped = [0], []
@@ -563,7 +648,7 @@ async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
                 inline(data, addr)
 
             protocol.datagram_received = lossy
-        routed = aiortc_bridge.COUNTERS.packets_routed
+        routed = counters.COUNTERS.packets_routed
         await sender_pc.setRemoteDescription(receiver_pc.localDescription)
 
         def video_sequences() -> list[int]:
@@ -579,7 +664,7 @@ async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
         assert sequences.index(dropped[0]) > sequences.index((dropped[0] + 1) & 0xFFFF)  # it came back late
         assert len(set(sequences)) == len(sequences) and len(packets["audio"]) >= 50
         assert got_rr, "no receiver report reached the sender"
-        assert aiortc_bridge.COUNTERS.packets_routed - routed >= len(sequences) - 5
+        assert counters.COUNTERS.packets_routed - routed >= len(sequences) - 5
         assert frames == [], "frames reassembled although nobody wanted them"
         name = codec.split("/")[1]
         starts = [p for n, p in enumerate(packets["video"]) if n == 0 or p[1] != packets["video"][n - 1][1]]
@@ -590,7 +675,7 @@ async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
                       and by_sequence[(p[0] + 1) & 0xFFFF][1] != p[1]]
         assert len(frame_ends) > 20 and all(p[2] for p in frame_ends)  # a frame's last packet carries the marker
 
-        aiortc_bridge.want_frames(video_receiver, True)
+        inbound.want_frames(video_receiver, True)
         await asyncio.sleep(0.5)
         assert len(frames) >= 5
         timestamps = {p[1] for p in packets["video"]}
@@ -598,7 +683,7 @@ async def test_packet_sink_gets_every_packet_and_keeps_rtcp(codec):
     finally:
         await sender_pc.close()
         await receiver_pc.close()
-        aiortc_bridge.uninstall_forwarding()
+        forwarding.uninstall_forwarding()
 
 
 async def test_certificates_private_name_used_by_ice_restart_exists():
@@ -607,7 +692,7 @@ async def test_certificates_private_name_used_by_ice_restart_exists():
     try:
         held = vars(old).get("_RTCPeerConnection__certificates")
         assert held, "aiortc no longer keeps its DTLS certificates where reuse_certificates() looks"
-        aiortc_bridge.reuse_certificates(new, old)
+        certificates.reuse_certificates(new, old)
         assert [c.getFingerprints() for c in vars(new)["_RTCPeerConnection__certificates"]] == \
             [c.getFingerprints() for c in held]
     finally:

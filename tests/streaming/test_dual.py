@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from models import Job, Lesson, LessonStatus, MediaAsset, MediaKind
 from models.db import session_scope
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 from tests.streaming.test_recording import _new_lesson, _status
 from tingke.settings import reset_settings

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import RelayProcess
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import av
 from aiortc import MediaStreamTrack, RTCCertificate, RTCDtlsTransport, RTCIceGatherer, RTCIceTransport, RTCRtpReceiver
 from aiortc.mediastreams import MediaStreamError
 
-from streaming import aiortc_bridge
+from streaming.aiortc_bridge import codecs
 from streaming.hub import QUEUE_FRAMES, TrackHub
 
 FRAMES = 600
@@ -39,7 +39,7 @@ class EncodedSource(MediaStreamTrack):
 async def test_a_stalled_consumer_overflows_alone():
     transport = RTCDtlsTransport(RTCIceTransport(RTCIceGatherer()), [RTCCertificate.generateCertificate()])
     receiver = RTCRtpReceiver("video", transport)
-    codec = aiortc_bridge.forwardable_codecs("video")[0]
+    codec = codecs.forwardable_codecs("video")[0]
     hub = TrackHub("main", "video", codec)
     stalled = hub.subscribe()  # never read
     reader = hub.subscribe()

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from streaming import peers, sdpfrag
+from streaming import sdpfrag
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from api.observations.schemas import NoteIn
 from api.observations.service import add_note
 from models import Lesson, MediaAsset, MediaKind, Observation, Rubric
 from models.db import session_scope
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import live_token
 from tests.streaming.test_recording import _new_lesson
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models import Job, Lesson, LessonStatus, MediaAsset, MediaKind, School, User
 from models.db import session_scope
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 
 pytestmark = pytest.mark.slow

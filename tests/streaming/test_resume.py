@@ -16,7 +16,7 @@ from api.access import load_context
 from api.live.resume import resume
 from models import Job, JobState, Lesson, LessonStatus
 from models.db import session_scope
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 from tests.streaming.test_finished_lesson import _digest, _record, _recordings
 from tests.streaming.test_recording import _new_lesson, _status

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 
 

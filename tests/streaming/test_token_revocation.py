@@ -12,7 +12,7 @@ import pytest
 from api.auth.service import deactivate_user, revoke_sessions
 from models import Lesson, School, User, UserRole
 from models.db import session_scope
-from streaming import peers
+from testkit import peers
 from tests.conftest import TEST_SECRET
 from tingke.signing import sign_token
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnection
 
-from streaming import peers
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 from tingke.turn import mint
 

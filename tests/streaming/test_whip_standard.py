@@ -12,7 +12,8 @@ import httpx
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from streaming import peers, sdpfrag
+from streaming import sdpfrag
+from testkit import peers
 from tests.streaming.conftest import RelayProcess, live_token
 from tingke.turn import credential_for
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models import Lesson, LessonStatus, Observation
 from models.db import session_scope
-from streaming import peers
+from testkit import peers
 from tests.api.test_observations import SCORES_A
 from tests.factories import lesson_id
 from tests.live.app_relay import BROADCAST_TITLE, bearer, live_site_forwarding_only, wait_for  # noqa: F401

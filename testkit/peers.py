@@ -142,12 +142,13 @@ class Peer:
         its new ICE credentials and candidates; the relay's answering fragment completes the old answer.
         The session (Location) stays the same. ``prepare(pc)`` is called on the new connection before it
         negotiates (a viewer collects its tracks). Returns the PATCH response (200 when restarted)."""
-        from streaming import aiortc_bridge, sdpfrag  # the relay's own helpers, no second SDP parser
+        from streaming import sdpfrag  # the relay's own helpers, no second SDP parser
+        from streaming.aiortc_bridge.certificates import reuse_certificates
 
         old = self.pc
         answer = old.remoteDescription.sdp
         pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
-        aiortc_bridge.reuse_certificates(pc, old)
+        reuse_certificates(pc, old)
         if prepare is not None:
             prepare(pc)
         for previous in old.getTransceivers():
