@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from streaming import live_hls, routes
 from streaming.aiortc_bridge.forwarding import install_forwarding
 from streaming.errors import RelayError
-from streaming.lifecycle import LessonLifecycle
+from streaming.room_hooks import RoomHooks
 from streaming.udp_ports import install_udp_port_range
 from tingke import logs
 from tingke.request_ids import RequestIdMiddleware
@@ -60,7 +60,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    lifecycle: LessonLifecycle = app.state.lifecycle
+    lifecycle: RoomHooks = app.state.lifecycle
     install_forwarding()
     install_udp_port_range(asyncio.get_running_loop(), settings.rtc_port_min, settings.rtc_port_max)
     if settings.live_record:
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The relay app. ``app.state.registry`` is the :class:`~streaming.rooms.RoomRegistry` (rooms, hubs),
     ``app.state.settings`` its settings; the routes read both from there."""
     settings = settings or get_settings()
-    lifecycle = LessonLifecycle(settings)
+    lifecycle = RoomHooks(settings)
     live_hls.install(lifecycle.registry, settings)
 
     app = FastAPI(title="tingke relay", lifespan=_lifespan, openapi_url=None, docs_url=None, redoc_url=None)

@@ -1,8 +1,9 @@
 """The relay's rooms wired to the lesson store: a lesson goes live, ends, and is recovered after a kill.
 
-:class:`LessonLifecycle` builds the :class:`~streaming.rooms.RoomRegistry` with its hooks: the
+:class:`RoomHooks` builds the :class:`~streaming.rooms.RoomRegistry` with its hooks: the
 database hears when a room goes live and when it ends (its recordings registered, or the lesson
-released), and on start the recordings a killed relay left unfinished are closed and handed on.
+released), and on start the recordings a killed relay left unfinished are closed and handed on. The
+lesson's states themselves are models/lifecycle.py's; streaming/lesson_store.py makes the moves.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tingke.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class LessonLifecycle:
+class RoomHooks:
     """The registry of this relay process and what happens to a lesson as its room lives and ends."""
 
     def __init__(self, settings: Settings) -> None:
