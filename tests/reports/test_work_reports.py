@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from io import BytesIO
 
 import pytest
@@ -14,6 +13,7 @@ from api.auth import tokens
 from models import User
 from models.db import session_scope
 from tests.workflows.helpers import err, new_lesson, observe, sign
+from tingke.timezone import today as district_today  # the district's date, not the machine's
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_researcher_reports_and_school_sheet(client, login, demo):
     assert "是（已签名）" in cells
     assert "师生互动" in text and "教师提问后候答时间不足3秒" in text  # the note's tag and an example
     assert "进校天数" in cells and "课堂观察与访谈" in cells  # quota table and the demo visit
-    month = date.today().strftime("%Y-%m")
+    month = district_today().strftime("%Y-%m")
     monthly = client.get(f"/api/researchers/{demo['researcher1']}/monthly-report.docx", headers=admin,
                          params={"month": month})
     assert monthly.status_code == 200

@@ -3,17 +3,16 @@ tests/reports/test_work_reports.py)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from tests.workflows.helpers import err, new_lesson, observe
 from tingke.settings import reset_settings
+from tingke.timezone import today as district_today  # the district's date, not the machine's
 
 
 def test_activity_record_attendance_and_materials(client, login, demo, monkeypatch):
     r1, t2, t1 = login("researcher1"), login("teacher2"), login("teacher1")
     rural1 = client.get("/api/auth/me", headers=t2).json()["school_id"]
     made = client.post("/api/activities", headers=r1, json={
-        "kind": "prep", "title": "集体备课：勾股定理", "held_on": date.today().isoformat(), "school_id": rural1,
+        "kind": "prep", "title": "集体备课：勾股定理", "held_on": district_today().isoformat(), "school_id": rural1,
         "subject": "数学", "minutes": "分工准备导学案", "attendee_ids": [demo["teacher2"]],
         "links": [{"name": "课标", "url": "https://example.org/standard"}]})
     assert made.status_code == 201, made.text
@@ -48,7 +47,7 @@ def test_activity_record_attendance_and_materials(client, login, demo, monkeypat
     assert aid in [a["id"] for a in listed["items"]]
     # bad input
     assert err(client.post("/api/activities", headers=r1, json={
-        "kind": "prep", "title": "x", "held_on": date.today().isoformat()})) == (422, "place_required")
+        "kind": "prep", "title": "x", "held_on": district_today().isoformat()})) == (422, "place_required")
     assert client.post("/api/activities", headers=r1, json={
         "kind": "party", "title": "x", "held_on": "2026-01-01", "school_id": rural1}).status_code == 422
     assert err(client.post("/api/activities", headers=r1, json={
@@ -63,16 +62,16 @@ def test_same_lesson_different_designs_event(client, login, demo):
     b = new_lesson(client, t2, "圆的认识（青山）")
     c = new_lesson(client, t4, "圆的认识（城东二）")
     assert err(client.post("/api/events", headers=r1, json={
-        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": date.today().isoformat(),
+        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": district_today().isoformat(),
         "lesson_ids": [a, c]})) == (422, "same_school")
     assert client.post("/api/events", headers=r1, json={
-        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": date.today().isoformat(),
+        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": district_today().isoformat(),
         "lesson_ids": [a]}).status_code == 422
     assert err(client.post("/api/events", headers=t1, json={
-        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": date.today().isoformat(),
+        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": district_today().isoformat(),
         "lesson_ids": [a, b]})) == (403, "forbidden")
     made = client.post("/api/events", headers=r1, json={
-        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": date.today().isoformat(),
+        "topic": "圆的认识", "subject": "数学", "grade": "六年级", "held_on": district_today().isoformat(),
         "description": "片区同课异构", "lesson_ids": [a, b]})
     assert made.status_code == 201, made.text
     event = made.json()
@@ -90,7 +89,7 @@ def test_same_lesson_different_designs_event(client, login, demo):
     assert scored[a]["mean_total"] == 82.5
     assert scored[b]["observations"] == 2 and scored[b]["mean_total"] is None and scored[b]["dimension_means"] == {}
     assert err(client.post("/api/events", headers=r1, json={
-        "topic": "再来", "subject": "数学", "grade": "六年级", "held_on": date.today().isoformat(),
+        "topic": "再来", "subject": "数学", "grade": "六年级", "held_on": district_today().isoformat(),
         "lesson_ids": [a, b]})) == (409, "already_grouped")
     assert client.get(event["compare_url"], headers=t1).status_code == 200  # the web helper's comparison page
 

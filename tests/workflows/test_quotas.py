@@ -10,6 +10,7 @@ from tests.workflows.conftest import BOTH_DATABASES
 from tests.workflows.helpers import err, metric, new_lesson, observe, sign
 from tingke.semesters import current_semester, semester_bounds, semester_of
 from tingke.settings import reset_settings
+from tingke.timezone import today as district_today  # the district's date, not the machine's
 
 
 def _me(client, headers, semester=None):
@@ -81,7 +82,7 @@ def test_researcher_visits_activities_seminars_and_contact_observations(client, 
         "observations": 20, "drop_in_share": 0.5, "contact_observations": 40, "visit_days": 20, "activities": 3,
         "seminars": 1}
     assert metric(before, "seminars")["maximum"] == 2
-    today = date.today()
+    today = district_today()
     first, _ = semester_bounds(current_semester())
     days = [d for d in (today, today - timedelta(days=20)) if d >= first]
     for day in days:
@@ -174,7 +175,7 @@ def test_semester_boundaries_come_from_settings(client, login, demo, monkeypatch
     assert client.post("/api/quota-rules", headers=admin, json={
         "audience": "school_leader", "metric": "activities", "target": 1}).status_code == 201
     lead = client.get("/api/auth/me", headers=head).json()["school_id"]
-    today = date.today()
+    today = district_today()
     term = semester_of(today)
     _, last = semester_bounds(term)
     nxt = semester_of(last + timedelta(days=1))

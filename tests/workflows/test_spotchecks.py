@@ -13,6 +13,7 @@ from models.db import session_scope
 from models.notifications import Notification
 from tests.workflows.conftest import BOTH_DATABASES
 from tests.workflows.helpers import err
+from tingke.timezone import today as district_today  # the district's date, not the machine's
 
 
 def test_age_rule_is_completed_years():
@@ -32,7 +33,7 @@ def test_pick_is_a_pure_function_of_seed_and_list():
 @BOTH_DATABASES
 def test_draw_respects_age_and_exclusions_and_is_reproducible(client, login, demo, db_url):
     admin = login("admin")
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = district_today() + timedelta(days=1)
     first = client.post("/api/spotchecks", headers=admin, json={})
     assert first.status_code == 201, first.text
     drawn = first.json()
@@ -81,7 +82,7 @@ def test_draw_respects_age_and_exclusions_and_is_reproducible(client, login, dem
 
 def test_age_boundary_and_missing_birth_date(client, login, demo, db_url):
     admin = login("admin")
-    lesson_day = date.today() + timedelta(days=2)
+    lesson_day = district_today() + timedelta(days=2)
     with session_scope(db_url) as session:
         t1, t2 = session.get(User, demo["teacher1"]), session.get(User, demo["teacher2"])
         assert t1 is not None and t2 is not None
@@ -102,9 +103,9 @@ def test_who_may_draw_and_bad_input(client, login, demo):
     assert mine.json()["eligible_ids"] == [demo["teacher2"]]
     lead = client.get("/api/auth/me", headers=t1).json()["school_id"]
     assert err(client.post("/api/spotchecks", headers=r1, json={"school_ids": [lead]})) == (403, "forbidden")
-    today = date.today().isoformat()
+    today = district_today().isoformat()
     assert err(client.post("/api/spotchecks", headers=r1, json={"lesson_date": today})) == (422, "date_not_ahead")
-    far = (date.today() + timedelta(days=400)).isoformat()
+    far = (district_today() + timedelta(days=400)).isoformat()
     assert err(client.post("/api/spotchecks", headers=r1, json={"lesson_date": far})) == (422, "date_too_far")
     assert client.post("/api/spotchecks", headers=r1, json={"exclude_weeks": -1}).status_code == 422
     assert client.post("/api/spotchecks", headers=r1, json={"seed": "mine"}).status_code == 422  # never chosen
