@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from models import (
     Activity,
     ActivityAttendee,
+    ActivityKind,
     Assignment,
     Community,
     CommunityMember,
@@ -33,6 +34,7 @@ from models import (
     Lesson,
     LessonClassroom,
     LessonGroup,
+    LessonGroupEvent,
     Observation,
     ObservationState,
     Poll,
@@ -324,6 +326,12 @@ def can_view_group(ctx: AccessContext, group: LessonGroup) -> bool:
     return any(can_manage_lesson(ctx, lesson) for lesson in group.lessons)
 
 
+def can_view_event(session: Session, ctx: AccessContext, event: LessonGroupEvent) -> bool:
+    """A 同课异构 event is seen as its group is."""
+    group = session.get(LessonGroup, event.group_id)
+    return group is not None and can_view_group(ctx, group)
+
+
 def can_organise_events(ctx: AccessContext) -> bool:
     """同课异构 events (a group across schools, with a date and a host): researchers, school admins, admins."""
     return ctx.is_admin or ctx.user.role in (UserRole.researcher, UserRole.school_admin)
@@ -440,6 +448,28 @@ def can_edit_activity(ctx: AccessContext, activity: Activity) -> bool:
     return ctx.is_admin or activity.organizer_id == ctx.user.id
 
 
+def activity_refusal(ctx: AccessContext, kind: ActivityKind, school_id: int | None) -> str | None:
+    """Why this person may not record an activity of ``kind`` at ``school_id`` (None: they may). Visits
+    (蹲点) are researchers'; researchers record at the schools they may see, administrators anywhere;
+    school staff record their own school's activities, and seminars only its school admins. (Whether a
+    visit's school is one of the researcher's contact schools that semester is checked with the date.)"""
+    me = ctx.user
+    if kind == ActivityKind.visit:
+        return None if me.role == UserRole.researcher else \
+            "Only researchers record visits to their contact schools (蹲点)."
+    if ctx.is_admin:
+        return None
+    if me.role == UserRole.researcher:
+        if school_id is not None and school_id not in ctx.visible_school_ids:
+            return "You may record activities only at schools of your communities or contact schools."
+        return None
+    if kind == ActivityKind.seminar and me.role != UserRole.school_admin:
+        return "Seminars are organised by researchers, school admins or administrators."
+    if school_id is None or school_id != me.school_id:
+        return "Record activities of your own school (give your school_id)."
+    return None
+
+
 # ---- spot-checks (抽测课) ------------------------------------------------------------------------
 
 def can_draw_spotchecks(ctx: AccessContext) -> bool:
@@ -481,6 +511,12 @@ def can_see_quota_of(session: Session, ctx: AccessContext, person: User, semeste
     if person.id == ctx.user.id or ctx.is_admin:
         return True
     return person.school_id is not None and person.school_id in quota_school_ids(session, ctx, semester)
+
+
+def can_set_position(ctx: AccessContext, person: User) -> bool:
+    """A person's post (school leader, middle leader …): administrators, or the admins of their school."""
+    return ctx.is_admin or (ctx.user.role == UserRole.school_admin and person.school_id is not None
+                            and person.school_id == ctx.user.school_id)
 
 
 def can_edit_quota_rules(ctx: AccessContext) -> bool:

@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, activities_clause, can_edit_activity, contact_school_ids
+from api.access import AccessContext, activities_clause, activity_refusal, can_edit_activity, contact_school_ids
 from api.activities.schemas import ActivityIn, ActivityOut, ActivityPatch, MaterialOut, PersonRef
 from api.errors import APIError, forbidden, not_found
-from models import Activity, ActivityAttendee, ActivityKind, ActivityMaterial, School, User, UserRole, Zone
+from models import Activity, ActivityAttendee, ActivityKind, ActivityMaterial, School, User, Zone
 from tingke.semesters import semester_of
 from tingke.timezone import today as local_today
 
@@ -41,26 +41,15 @@ def _check_place(session: Session, ctx: AccessContext, data: ActivityIn) -> None
         raise APIError(422, "place_required", "Say where it took place: a school, or a zone for zone-wide ones.")
     if abs(data.held_on - local_today()) > MAX_AHEAD:
         raise APIError(422, "date_out_of_range", "The date must be within a year of today.")
-    me = ctx.user
+    if (refusal := activity_refusal(ctx, data.kind, data.school_id)) is not None:
+        raise forbidden(refusal)
     if data.kind == ActivityKind.visit:
-        if me.role != UserRole.researcher:
-            raise forbidden("Only researchers record visits to their contact schools (蹲点).")
         if data.school_id is None:
             raise APIError(422, "school_required", "A visit is a day at a contact school: give school_id.")
         semester = semester_of(data.held_on)
-        if data.school_id not in contact_school_ids(session, me.id, semester):
+        if data.school_id not in contact_school_ids(session, ctx.user.id, semester):
             raise APIError(422, "not_contact_school",
                            f"School {data.school_id} is not one of your contact schools in {semester}.")
-        return
-    if ctx.is_admin or me.role == UserRole.researcher:
-        if me.role == UserRole.researcher and data.school_id is not None \
-                and data.school_id not in ctx.visible_school_ids:
-            raise forbidden("You may record activities only at schools of your communities or contact schools.")
-        return
-    if data.kind == ActivityKind.seminar and me.role != UserRole.school_admin:
-        raise forbidden("Seminars are organised by researchers, school admins or administrators.")
-    if data.school_id is None or data.school_id != me.school_id:
-        raise forbidden("Record activities of your own school (give your school_id).")
 
 
 def _people(session: Session, ids: list[int]) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from api.access import can_view_event
 from api.deps import DB, Access
 from api.lesson_events import service
 from api.lesson_events.schemas import EventIn, EventOut
@@ -22,7 +23,7 @@ def create_event(data: EventIn, session: DB, ctx: Access) -> EventOut:
 @router.get("/events", response_model=list[EventOut])
 def list_events(session: DB, ctx: Access) -> list[EventOut]:
     rows = session.scalars(select(LessonGroupEvent).order_by(LessonGroupEvent.held_on.desc()).limit(200))
-    return [service.to_out(session, ctx, e) for e in rows if service.can_view_event(session, ctx, e)]
+    return [service.to_out(session, ctx, e) for e in rows if can_view_event(session, ctx, e)]
 
 
 @router.get("/events/{group_id}", response_model=EventOut)

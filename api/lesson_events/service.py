@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, can_organise_events, can_view_group, can_view_lesson
+from api.access import AccessContext, can_organise_events, can_view_event, can_view_lesson
 from api.errors import APIError, forbidden, not_found
 from api.lesson_events.schemas import EventIn, EventOut, LessonScore
 from api.lessons.service import get_visible, new_group
@@ -37,12 +37,6 @@ def create(session: Session, ctx: AccessContext, data: EventIn) -> LessonGroupEv
     session.add(event)
     session.flush()
     return event
-
-
-def can_view_event(session: Session, ctx: AccessContext, event: LessonGroupEvent) -> bool:
-    """An event is seen as its group is (api.access.can_view_group)."""
-    group = session.get(LessonGroup, event.group_id)
-    return group is not None and can_view_group(ctx, group)
 
 
 def get_visible_event(session: Session, ctx: AccessContext, group_id: int) -> LessonGroupEvent:

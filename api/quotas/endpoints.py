@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from api.access import can_edit_quota_rules, can_see_quota_of, quota_school_ids
+from api.access import can_edit_quota_rules, can_see_quota_of, can_set_position, quota_school_ids
 from api.deps import DB, Access
 from api.errors import APIError, forbidden, not_found
 from api.quotas import service
@@ -171,9 +171,7 @@ def delete_rule(rule_id: PathId, session: DB, ctx: Access) -> Response:
             summary="Set a person's post (school leader, middle leader, group leader, teacher)")
 def set_position(user_id: PathId, data: PositionIn, session: DB, ctx: Access) -> PositionOut:
     person = session.get(User, user_id)
-    own_school = ctx.user.role == UserRole.school_admin and person is not None \
-        and person.school_id == ctx.user.school_id
-    if person is None or not (ctx.is_admin or own_school):
+    if person is None or not can_set_position(ctx, person):
         raise not_found("person")
     if person.school_id is None:
         raise APIError(422, "not_school_staff", "Only people of a school have a post.")
