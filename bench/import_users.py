@@ -88,7 +88,7 @@ def run_backend(backend: str, rows: int, baseline_rows: int) -> dict[str, Any]:
     reset_settings()
     try:
         upgrade(url)
-        from tingke.demo import seed_demo
+        from tingke.entry.demo import seed_demo
 
         with session_scope(url) as session:
             seed_demo(session)

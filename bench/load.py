@@ -91,7 +91,7 @@ class World:
 
 
 def run_cli(tree: Path, env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "tingke.cli", *args], cwd=tree, env={**os.environ, **env}, check=True,
+    subprocess.run([sys.executable, "-m", "tingke.entry.cli", *args], cwd=tree, env={**os.environ, **env}, check=True,
                    stdout=subprocess.DEVNULL)
 
 
@@ -129,7 +129,7 @@ def drop_world(world: World) -> None:
 @contextlib.contextmanager
 def plane(tree: Path, env: dict[str, str], name: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tingke.cli", name], cwd=tree, env={**os.environ, **env},
+        proc = subprocess.Popen([sys.executable, "-m", "tingke.entry.cli", name], cwd=tree, env={**os.environ, **env},
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             yield proc

@@ -91,7 +91,7 @@ def run_pipeline(video: Path, data: Path) -> dict[str, Any]:
     from models.lifecycle import JobKind
     from models.migrate import upgrade
     from tingke import jobs_client
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
     from tingke.settings import get_settings
     from workers.tasks import process_job
 

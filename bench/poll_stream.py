@@ -71,7 +71,7 @@ def start_api(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, socket
 def prepare_database(kind: str, folder: Path) -> tuple[str, str | None]:
     from models.db import session_scope
     from models.migrate import upgrade
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     pg_name = None
     if kind == "postgres":

@@ -33,7 +33,7 @@ def main() -> None:
     sys.path.insert(0, str(tree))
     os.environ.update(TINGKE_DATA_DIR=str(data), TINGKE_SECRET_KEY="bench-weak-link-secret-0123456789")
     from models.db import session_scope
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     databases = _load(tree / "tests" / "support" / "databases.py", "bench_databases")
     url = databases.create_sqlite_template(data / "template")  # type: ignore[attr-defined]

@@ -9,7 +9,6 @@ time each first appeared) and the submitted notes (with their time).
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, text
@@ -121,22 +120,3 @@ def reindex_all(session: Session) -> int:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE search_lessons, search_docs"))
     return len(ids)
-
-
-def main(argv: list[str] | None = None) -> None:
-    from models.db import session_scope
-    from tingke.settings import get_settings
-
-    parser = argparse.ArgumentParser(description="Rebuild the library search index.")
-    parser.add_argument("lesson_ids", nargs="*", type=int, help="lessons to re-index (default: all)")
-    args = parser.parse_args(argv)
-    with session_scope(get_settings().db_url) as session:
-        if args.lesson_ids:
-            count = sum(1 for lesson_id in args.lesson_ids if index_lesson(session, lesson_id) >= 0)
-        else:
-            count = reindex_all(session)
-    print(f"indexed {count} lesson(s)")
-
-
-if __name__ == "__main__":
-    main()

@@ -71,7 +71,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def demo(db_url: str) -> dict[str, int]:
     """The demo community; returns user name → user id."""
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(db_url) as session:
         users = seed_demo(session)

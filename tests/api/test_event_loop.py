@@ -32,7 +32,7 @@ def heavy_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_health_answers_while_an_upload_is_checked(sqlite_db: str, env: Path, heavy_recording: Path) -> None:
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(sqlite_db) as session:
         users = seed_demo(session)

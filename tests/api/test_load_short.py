@@ -43,7 +43,7 @@ async def load(base: str, lesson_id: int, observers: list[str], length: float, t
 
 
 def test_a_short_lesson_load_loses_nothing(sqlite_db: str, env: Path, ladder: tuple[Path, list, float]) -> None:
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(sqlite_db) as session:
         seed_demo(session)

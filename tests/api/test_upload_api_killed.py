@@ -35,8 +35,8 @@ def api_process(port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """``tingke api`` as its own process (the test's settings come through the environment)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), TINGKE_UPLOAD_CHUNK_MAX_BYTES=str(CHUNK), TINGKE_LOG_LEVEL="WARNING")
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tingke.cli", "api", "--port", str(port)], cwd=REPO, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen([sys.executable, "-m", "tingke.entry.cli", "api", "--port", str(port)], cwd=REPO,
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-TINGKE = [sys.executable, "-m", "tingke.cli"]
+TINGKE = [sys.executable, "-m", "tingke.entry.cli"]
 
 
 def _env(data: Path, **extra: str) -> dict[str, str]:

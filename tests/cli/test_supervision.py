@@ -19,7 +19,7 @@ from tests.support import procs
 
 
 def test_backoff_doubles_to_the_cap_and_resets_after_a_stable_run() -> None:
-    from tingke.supervisor import Backoff, describe_exit
+    from tingke.entry.supervisor import Backoff, describe_exit
 
     backoff = Backoff(first=1, cap=30, stable=60)
     assert [backoff.next_delay(uptime=0.5) for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
@@ -29,10 +29,10 @@ def test_backoff_doubles_to_the_cap_and_resets_after_a_stable_run() -> None:
 
 
 def _plane_pid(run_pid: int, plane: str) -> int | None:
-    """The pid of the direct child of ``tingke run`` serving ``plane`` (``tingke.cli <plane>``)."""
+    """The pid of the direct child of ``tingke run`` serving ``plane`` (``tingke.entry.cli <plane>``)."""
     for pid in procs.children(run_pid):
         args = procs.cmdline(pid)
-        if "tingke.cli" in args and plane in args:
+        if "tingke.entry.cli" in args and plane in args:
             return pid
     return None
 

@@ -42,7 +42,7 @@ def scraper(sqlite_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCli
     monkeypatch.setenv("TINGKE_METRICS_TOKEN", METRICS_TOKEN)
     reset_settings()
     from api.app import create_app
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(sqlite_db) as session:
         seed_demo(session)
@@ -132,7 +132,7 @@ def test_json_log_line_carries_the_request_id(sqlite_db: str, tmp_path: Path) ->
     env = {k: v for k, v in os.environ.items()}
     env.update(TINGKE_LOG_FORMAT="json", TINGKE_PORT=str(port), PYTHONPATH=str(REPO))
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tingke.cli", "api"], cwd=REPO, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "tingke.entry.cli", "api"], cwd=REPO, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -167,7 +167,7 @@ def test_several_api_processes_are_summed_in_multiprocess_mode(sqlite_db: str, t
     env = dict(os.environ, TINGKE_PORT=str(port), TINGKE_API_WORKERS="2", PROMETHEUS_MULTIPROC_DIR=str(folder),
                PYTHONPATH=str(REPO))
     with (tmp_path / "api.log").open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tingke.cli", "api"], cwd=REPO, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "tingke.entry.cli", "api"], cwd=REPO, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     sent = 0

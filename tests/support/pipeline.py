@@ -46,7 +46,7 @@ class Worker:
         env["PYTHONPATH"] = str(REPO)
         self.log = log
         self._log_handle = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-m", "tingke.cli", "worker"], cwd=REPO, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "tingke.entry.cli", "worker"], cwd=REPO, env=env,
                                      stdout=self._log_handle, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self) -> None:
@@ -169,7 +169,7 @@ def upload_resumable(base: str, headers: dict[str, str], lesson_id: int, path: P
 @pytest.fixture
 def sqlite_demo(sqlite_db: str) -> dict[str, int]:
     """The demo community on SQLite only, for tests about workers rather than database backends."""
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(sqlite_db) as session:
         return {name: user.id for name, user in seed_demo(session).items()}

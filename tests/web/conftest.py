@@ -38,7 +38,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def web_demo(sqlite_db: str) -> dict[str, int]:
     """The demo community in this test's SQLite database: user name → id."""
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(sqlite_db) as session:
         return {name: user.id for name, user in seed_demo(session).items()}

@@ -72,7 +72,7 @@ def serve_world(folder: Path) -> Iterator[World]:
     os.environ["TINGKE_DATABASE_URL"] = url
     reset_settings()
     from api.app import create_app
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(url) as session:
         seed_demo(session)

@@ -29,7 +29,7 @@ def set_connections(url: str, allowed: bool) -> None:
 @pytest.mark.postgres
 def test_a_run_whose_lease_cannot_be_renewed_stops_before_it_runs_out(
         pg_db: str, env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     monkeypatch.setenv("TINGKE_JOB_LEASE_SECONDS", "4")
     reset_settings()

@@ -35,7 +35,7 @@ def redis_broker(pg_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_audio_upload_on_redis_and_postgres(redis_broker: str, pg_db: str, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from api.app import create_app
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(pg_db) as session:
         seed_demo(session)

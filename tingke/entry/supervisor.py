@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from tingke import processes
 
-log = logging.getLogger("tingke.supervisor")
+log = logging.getLogger("tingke.entry.supervisor")
 
 FIRST_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 30.0
@@ -110,7 +110,7 @@ class Supervisor:
         self._signals = 0
 
     def command(self, plane: Plane) -> list[str]:
-        return [sys.executable, "-m", "tingke.cli", *plane.args]
+        return [sys.executable, "-m", "tingke.entry.cli", *plane.args]
 
     def _start(self, child: Child) -> None:
         proc = processes.popen(self.command(child.plane), env=self.env, start_new_session=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.util
 import os
 
+from tingke.entry.supervisor import Plane, Supervisor
 from tingke.settings import get_settings
-from tingke.supervisor import Plane, Supervisor
 
 PLANES = [
     Plane("api", "api.app", ("api",)),
@@ -23,7 +23,7 @@ def available(plane: Plane) -> bool:
 
 
 def run_all(env: dict[str, str]) -> int:
-    """Serve the planes that exist under the supervisor (tingke/supervisor.py) until Ctrl-C or SIGTERM."""
+    """Serve the planes that exist under the supervisor (tingke/entry/supervisor.py) until Ctrl-C or SIGTERM."""
     planes = []
     for plane in PLANES:
         if available(plane):
@@ -43,7 +43,7 @@ def banner(demo: bool) -> str:
         f"  API docs: {s.api_base}/docs    relay: {s.relay_base}    data: {s.data_dir.resolve()}",
     ]
     if demo:
-        from tingke.demo import PEOPLE
+        from tingke.entry.demo import PEOPLE
 
         lines.append(f"  demo sign-ins (password: {s.demo_password}):")
         lines += [f"    {u:<12} {name}" for u, name, *_ in PEOPLE]

@@ -40,11 +40,25 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_seed_demo(_: argparse.Namespace) -> int:
     from models.db import session_scope
-    from tingke.demo import seed_demo
+    from tingke.entry.demo import seed_demo
 
     with session_scope(get_settings().db_url) as session:
         users = seed_demo(session)
     print(f"demo community ready ({len(users)} people); password: {get_settings().demo_password}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the library search index (after a restore, or for lessons made outside the API)."""
+    from models.db import session_scope
+    from models.search_index import index_lesson, reindex_all
+
+    with session_scope(get_settings().db_url) as session:
+        if args.lesson_ids:
+            count = sum(1 for lesson_id in args.lesson_ids if index_lesson(session, lesson_id) >= 0)
+        else:
+            count = reindex_all(session)
+    print(f"indexed {count} lesson(s)")
     return 0
 
 
@@ -169,7 +183,7 @@ def cmd_worker(_: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tingke.runner import banner, child_env, run_all
+    from tingke.entry.runner import banner, child_env, run_all
 
     if cmd_migrate(args):
         return 1
@@ -200,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("worker", cmd_worker, "run a processing worker")
     add("migrate", cmd_migrate, "create or upgrade the database schema")
     add("seed-demo", cmd_seed_demo, "create the demo community")
+    reindex = add("reindex", cmd_reindex, "rebuild the library search index")
+    reindex.add_argument("lesson_ids", nargs="*", type=int, help="lessons to re-index (default: all)")
     cu = add("create-user", cmd_create_user, "create a user (password from --password, TINGKE_NEW_PASSWORD or stdin)")
     cu.add_argument("username")
     cu.add_argument("--name")
