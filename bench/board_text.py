@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also read the whole lesson with this detector side (the earlier default); 0: skip")
     parser.add_argument("--out", type=Path, default=RESULTS / "board_text.json")
     args = parser.parse_args(argv)
-    from tests.support.synth_board import phrase_times
-    from tests.support.synth_lesson import make_lesson
+    from testkit.synth_board import phrase_times
+    from testkit.synth_lesson import make_lesson
     from tingke.settings import get_settings
     from workers.board_text.engine import warm_up
 

@@ -44,7 +44,7 @@ def cpu_seconds() -> float:
 def bare_transcription(audio: Path, reference: str) -> dict[str, Any]:
     """faster-whisper alone on the pipeline's audio: with its defaults and with our decode options."""
     from bench.transcribe import bare_call, bare_options
-    from tests.support.transcripts import character_error_rate
+    from testkit.text_match import character_error_rate
     from workers.transcripts.textnorm import clean_text
     from workers.transcripts.transcribe import decode_options
 
@@ -68,7 +68,7 @@ def transcript_cer(db_url: str, lesson_id: int, reference: str) -> float:
 
     from models import TranscriptSegment
     from models.db import session_scope
-    from tests.support.transcripts import character_error_rate
+    from testkit.text_match import character_error_rate
 
     with session_scope(db_url) as session:
         texts = session.scalars(select(TranscriptSegment.text).where(TranscriptSegment.lesson_id == lesson_id)
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-lessons", type=int, default=5000, help="library size for search (0: skip)")
     parser.add_argument("--out", type=Path, default=RESULTS / "pipeline.json")
     args = parser.parse_args(argv)
-    from tests.support.synth_lesson import make_lesson
+    from testkit.synth_lesson import make_lesson
 
     started = time.perf_counter()
     lesson = make_lesson(minutes=args.minutes, size=args.size, noise=0.005, scenes="deck")

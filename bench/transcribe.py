@@ -31,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from faster_whisper import BatchedInferencePipeline, decode_audio
 
-from tests.support.transcripts import character_error_rate
+from testkit.text_match import character_error_rate
 from tingke.settings import get_settings
 from workers.transcripts import transcribe as ours
 from workers.transcripts.textnorm import clean_text, looks_like_loop
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=float, default=0.005, help="pink noise RMS in the lesson")
     parser.add_argument("--out", type=Path, default=RESULTS / "transcribe.json")
     args = parser.parse_args(argv)
-    from tests.support.synth_lesson import make_lesson  # the benchmark runs from the repository root
+    from testkit.synth_lesson import make_lesson  # the benchmark runs from the repository root
 
     started = time.perf_counter()
     lesson = make_lesson(minutes=args.minutes, video=False, noise=args.noise)

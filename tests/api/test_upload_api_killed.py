@@ -19,8 +19,8 @@ import pytest
 
 from models import Lesson, MediaAsset
 from models.db import session_scope
+from testkit.synth_lesson import make_lesson
 from tests.support.pipeline import REPO, bearer, free_port, sqlite_demo
-from tests.support.synth_lesson import make_lesson
 from tingke.settings import get_settings
 
 pytestmark = pytest.mark.slow

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from models import Lesson
 from models.db import session_scope
+from testkit.synth_lesson import make_lesson
 from tests.ops.test_api_signals import samples
 from tests.support.pipeline import api_server, bearer, free_port, upload_resumable, wait_job, worker
-from tests.support.synth_lesson import make_lesson
 from tingke import jobs_client
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from models import Lesson, MediaAsset, MediaKind
 from models.db import session_scope
 from models.lifecycle import JobKind
-from tests.support.synth_board import Scene
-from tests.support.synth_lesson import SynthLesson, make_lesson
+from testkit.synth_board import Scene
+from testkit.synth_lesson import SynthLesson, make_lesson
 from tingke import jobs_client
 from tingke.settings import get_settings
 

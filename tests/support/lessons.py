@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.synth_lesson import SynthLesson, make_lesson
+from testkit.synth_lesson import SynthLesson, make_lesson
 
 
 def standard_lesson() -> SynthLesson:

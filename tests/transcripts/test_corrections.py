@@ -14,9 +14,9 @@ from models import Lesson, LessonAnalytics, MediaAsset, MediaKind, TranscriptSeg
 from models.db import session_scope
 from models.lifecycle import JobKind
 from models.search_index import index_lesson
+from testkit.synth_lesson import make_lesson
 from tests.support.pipeline import sqlite_client, sqlite_demo, token_headers
 from tests.support.ready_lesson import process_with_transcript
-from tests.support.synth_lesson import make_lesson
 from tingke import jobs_client
 from tingke.settings import get_settings
 from workers.tasks import process_job

@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from testkit.synth_board import phrase_times
 from tests.support.board_lesson import SCENES, board_lesson, private_lesson_id, queue_upload
-from tests.support.synth_board import phrase_times
 from tests.web.conftest import PHONE, no_horizontal_overflow, shot, sign_in
 from workers.tasks import process_job
 

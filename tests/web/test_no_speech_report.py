@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 
 from models import LessonAnalytics
 from models.db import session_scope
+from testkit.synth_lesson import write_wav
 from tests.factories import lesson_id
 from tests.live.app_relay import DUAL_TITLE, bearer
-from tests.support.synth_lesson import write_wav
 from tests.web.conftest import sign_in
 from tests.workers.test_analytics_inputs import beeping_microphone
 from workers.analytics.service import TrackAudio, analyse_lesson

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
+from testkit.synth_lesson import SynthLesson, make_lesson
 from tests.support.pipeline import bearer, worker
-from tests.support.synth_lesson import SynthLesson, make_lesson
 from tests.web.conftest import make_outsider, shot, sign_in
 from tingke import jobs_client
 

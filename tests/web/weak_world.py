@@ -20,9 +20,9 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
 
 from models.db import session_scope
+from testkit.synth_lesson import make_lesson
 from tests.support import databases
 from tests.support.ready_lesson import Line, process_with_transcript
-from tests.support.synth_lesson import make_lesson
 from tests.web.conftest import PASSWORD, PHONE
 from tingke.settings import reset_settings
 

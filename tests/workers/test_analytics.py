@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from testkit.synth_lesson import SynthLesson, make_lesson, role_at
 from tests.support.lessons import standard_lesson
-from tests.support.synth_lesson import SynthLesson, make_lesson, role_at
 from tests.support.transcripts import cached_transcript
 from workers.analytics.service import (
     TrackAudio,

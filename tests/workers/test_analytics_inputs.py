@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.synth_lesson import make_lesson, read_wav, write_wav
+from testkit.synth_lesson import make_lesson, read_wav, write_wav
 from workers.analytics.service import TrackAudio, analyse_lesson
 from workers.transcripts.transcribe import transcribe
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from models import BoardTextLine, JobState
 from models.db import session_scope
+from testkit.synth_board import phrase_times
 from tests.support.board_lesson import SCENES, board_lesson, private_lesson_id, queue_upload
 from tests.support.pipeline import wait_job, worker
-from tests.support.synth_board import phrase_times
 from tingke.settings import get_settings
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.synth_board import Scene, render_card
+from testkit.synth_board import Scene, render_card
 from workers.board_text.engine import models_dir
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from models import BoardTextLine, Job, JobState
 from models.db import session_scope
+from testkit.synth_board import phrase_times
 from tests.support.board_lesson import SCENES, TEXTLESS, board_lesson, private_lesson_id, queue_upload
 from tests.support.pipeline import token_headers
-from tests.support.synth_board import phrase_times
 from workers.tasks import process_job
 
 pytestmark = pytest.mark.slow

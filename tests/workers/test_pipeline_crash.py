@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from models import Job, JobState, LessonStatus, MediaAsset, TranscriptSegment
 from models.db import session_scope
+from testkit.synth_lesson import make_lesson
 from tests.support import procs
 from tests.support.pipeline import token_headers, wait_job, worker
-from tests.support.synth_lesson import make_lesson
 from tingke import jobs_client
 from tingke.settings import get_settings
 

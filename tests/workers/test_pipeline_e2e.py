@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from models import Lesson, LessonStatus, TranscriptSegment
 from models.db import session_scope
+from testkit.synth_lesson import make_lesson
+from testkit.text_match import character_error_rate, heard_phrase
 from tests.support.pipeline import api_server, bearer, upload_resumable, wait_job, worker
-from tests.support.synth_lesson import make_lesson
-from tests.support.transcripts import character_error_rate, heard_phrase
 from tingke import jobs_client
 from tingke.signing import sign_media_url
 

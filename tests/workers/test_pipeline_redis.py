@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from models import JobState, TranscriptSegment
 from models.db import session_scope
+from testkit.synth_lesson import make_lesson
 from tests.support.pipeline import wait_job, worker
-from tests.support.synth_lesson import make_lesson
 from tingke import jobs_client
 from tingke.settings import reset_settings
 

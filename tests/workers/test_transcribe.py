@@ -9,9 +9,10 @@ from pathlib import Path
 import opencc
 import pytest
 
+from testkit.synth_lesson import SynthLesson, make_lesson
+from testkit.text_match import bigrams, character_error_rate
 from tests.support.lessons import standard_lesson
-from tests.support.synth_lesson import SynthLesson, make_lesson
-from tests.support.transcripts import bigrams, cached_transcript, character_error_rate
+from tests.support.transcripts import cached_transcript
 from tingke.webvtt import to_webvtt
 from workers.transcripts.textnorm import clean_text, collapse_repeats, looks_like_loop, split_sentences
 from workers.transcripts.transcribe import Segment, transcribe

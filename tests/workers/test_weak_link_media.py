@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from models import MediaAsset, MediaKind, TranscriptSegment
 from models.db import session_scope
+from testkit.synth_lesson import make_lesson
 from tests.support.pipeline import token_headers
 from tests.support.ready_lesson import process_with_transcript
-from tests.support.synth_lesson import make_lesson
 from tingke.media_probe import probe
 from tingke.settings import get_settings
 from workers.media.subtitles import rebuild_from_transcript

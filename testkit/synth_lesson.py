@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from pypinyin import Style, lazy_pinyin
 
-from tests.support.synth_board import Scene, deck, render_video, scene_from_json
+from testkit.synth_board import Scene, deck, render_video, scene_from_json
 
 GENERATOR_VERSION = 3
 SAMPLE_RATE = 16000
