@@ -108,7 +108,7 @@ def run_pipeline(video: Path, data: Path) -> dict[str, Any]:
                            path=str(target.relative_to(settings.media_root)))
         session.add(asset)
         session.flush()
-        job = jobs_client.queue_job(session, lesson.id, JobKind.process, asset.id)
+        job = jobs_client.process(session, lesson, JobKind.process, asset.id)
         job_id, lesson_id = job.id, lesson.id
     from workers.board_text.engine import warm_up as warm_up_ocr
     from workers.transcripts.transcribe import warm_up

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from models import Lesson, LessonStatus, MediaAsset, MediaKind, User, lifecycle
 from models.db import session_scope
-from models.lifecycle import PUBLISHABLE, JobKind
+from models.lifecycle import PUBLISHABLE
 from streaming.auth import LiveClaims
 from streaming.errors import RelayError
 from streaming.recording import RecordingSummary
@@ -146,12 +146,11 @@ def register_recordings(room: str, recordings: list[RecordingSummary]) -> list[i
             )
             session.add(asset)
             assets.append(asset)
-        lifecycle.move(lesson, LessonStatus.processing)
         lesson.live_ended_at = datetime.now(UTC)
         session.flush()
         lesson.media_duration_seconds = recorded_seconds(session, lesson_id)
         ids = [asset.id for asset in assets]
-        jobs_client.queue_job(session, lesson_id, JobKind.process)
+        jobs_client.process(session, lesson)
     return ids
 
 
@@ -183,8 +182,7 @@ def release_unrecorded(room: str) -> None:
             lifecycle.move(lesson, LessonStatus.scheduled)
             log.warning("room %s ended with nothing recorded; the lesson is scheduled again", room)
             return
-        lifecycle.move(lesson, LessonStatus.processing)
         lesson.live_ended_at = datetime.now(UTC)
         lesson.media_duration_seconds = recorded_seconds(session, lesson_id) or lesson.media_duration_seconds
         session.flush()
-        jobs_client.queue_job(session, lesson_id, JobKind.process)
+        jobs_client.process(session, lesson)

@@ -166,3 +166,10 @@ def lesson_id(db_url: str, title: str) -> int:
     """The id of the one lesson with that title (demo lessons are found by title, never by a fixed id)."""
     with session_scope(db_url) as session:
         return int(session.scalars(select(Lesson.id).where(Lesson.title == title)).one())
+
+
+def lesson_row(session: Session, lesson_id: int) -> Lesson:
+    """The lesson, loaded in ``session`` (a test asking for one that does not exist fails here, by name)."""
+    lesson = session.get(Lesson, lesson_id)
+    assert lesson is not None, f"no lesson {lesson_id}"
+    return lesson

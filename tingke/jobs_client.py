@@ -14,8 +14,8 @@ from celery import Celery
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from models import Job, JobState
-from models.lifecycle import JobKind
+from models import Job, JobState, Lesson, LessonStatus, lifecycle
+from models.lifecycle import WHOLE_PIPELINE, JobKind
 from tingke import logs
 from tingke.settings import get_settings
 from tingke.stage_errors import StageError
@@ -41,6 +41,17 @@ def queue_job(session: Session, lesson_id: int, kind: JobKind, asset_id: int | N
     job_id = job.id
     event.listen(session, "after_commit", lambda _session: ring(job_id), once=True)
     return job
+
+
+def process(session: Session, lesson: Lesson, kind: JobKind = JobKind.process, asset_id: int | None = None) -> Job:
+    """The lesson goes to processing and the whole pipeline is queued for it, in one step: a new recording
+    (an upload, the relay's parts), or a reprocess. Raises lifecycle.TransitionError where the lifecycle
+    does not allow it."""
+    if kind not in WHOLE_PIPELINE:
+        raise ValueError(f"{kind} is not a whole-pipeline job")
+    lifecycle.move(lesson, LessonStatus.processing)
+    lesson.failure_reason = None
+    return queue_job(session, lesson.id, kind, asset_id)
 
 
 def ring(job_id: int) -> None:

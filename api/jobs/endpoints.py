@@ -14,7 +14,7 @@ from api.errors import APIError, not_found
 from api.lessons.deps import ManagedLesson
 from api.lessons.service import get_visible
 from api.media.service import active_job
-from models import Job, LessonStatus, MediaAsset, MediaKind, lifecycle
+from models import Job, MediaAsset, MediaKind
 from models.lifecycle import JobKind
 from tingke import jobs_client
 
@@ -51,7 +51,5 @@ def reprocess(lesson: ManagedLesson, session: DB) -> JSONResponse:
         MediaAsset.lesson_id == lesson.id, MediaAsset.kind.in_([MediaKind.upload, MediaKind.live_recording]))).first()
     if has_source is None:
         raise APIError(409, "no_recording", "The lesson has no recording to process. 这节课还没有录像。")
-    lifecycle.move(lesson, LessonStatus.processing)
-    lesson.failure_reason = None
-    job = jobs_client.queue_job(session, lesson.id, JobKind.reprocess)
+    job = jobs_client.process(session, lesson, JobKind.reprocess)
     return JSONResponse(jsonable_encoder(job_out(job)), status_code=202)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.errors import APIError
 from api.kit.downloads import attachment, safe_filename
 from api.media import uploads
-from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind, lifecycle
+from models import Job, JobState, Lesson, MediaAsset, MediaKind
 from models.lifecycle import JobKind
 from tingke import jobs_client
 from tingke.media_probe import probe
@@ -62,10 +62,8 @@ def accept_recording(
                        duration_seconds=probe_info["duration"],
                        meta={"filename": filename, "probe": probe_info, "uploaded_by": user_id})
     session.add(asset)
-    lifecycle.move(lesson, LessonStatus.processing)
-    lesson.failure_reason = None
     session.flush()
-    job = jobs_client.queue_job(session, lesson.id, JobKind.process, asset.id)
+    job = jobs_client.process(session, lesson, JobKind.process, asset.id)
     return asset, job
 
 

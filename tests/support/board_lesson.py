@@ -13,6 +13,7 @@ from models.db import session_scope
 from models.lifecycle import JobKind
 from testkit.synth_board import Scene
 from testkit.synth_lesson import SynthLesson, make_lesson
+from tests.factories import lesson_row
 from tingke import jobs_client
 from tingke.settings import get_settings
 
@@ -61,4 +62,4 @@ def queue_upload(db_url: str, lesson_id: int, synth: SynthLesson) -> int:
                            path=str(target.relative_to(root)), duration_seconds=synth.duration)
         session.add(asset)
         session.flush()
-        return jobs_client.queue_job(session, lesson_id, JobKind.process, asset.id).id
+        return jobs_client.process(session, lesson_row(session, lesson_id), JobKind.process, asset.id).id

@@ -16,6 +16,7 @@ from pathlib import Path
 from models import Job, JobState, MediaAsset, MediaKind
 from models.db import session_scope
 from models.lifecycle import JobKind
+from tests.factories import lesson_row
 from tingke import jobs_client
 from tingke.settings import get_settings
 from workers.tasks import process_job
@@ -44,7 +45,7 @@ def process_with_transcript(db_url: str, lesson_id: int, recording: Path, lines:
         {"fingerprint": fingerprint, "job_id": 0, "result": {"segments": len(lines)}}))
     jobs_client._client.cache_clear()
     with session_scope(db_url) as session:
-        job_id = jobs_client.queue_job(session, lesson_id, JobKind.process, asset_id).id
+        job_id = jobs_client.process(session, lesson_row(session, lesson_id), JobKind.process, asset_id).id
     assert process_job(job_id) == "done"
     with session_scope(db_url) as session:
         job = session.get(Job, job_id)

@@ -15,6 +15,7 @@ from models.db import session_scope
 from models.lifecycle import JobKind
 from models.search_index import index_lesson
 from testkit.synth_lesson import make_lesson
+from tests.factories import lesson_row
 from tests.support.pipeline import sqlite_client, sqlite_demo, token_headers
 from tests.support.ready_lesson import process_with_transcript
 from tingke import jobs_client
@@ -141,7 +142,7 @@ def test_a_correction_outlives_the_lesson_being_processed_again(sqlite_db: str, 
     with session_scope(sqlite_db) as session:  # the same recording processed again (a re-sent job)
         asset = session.scalars(select(MediaAsset).where(MediaAsset.lesson_id == lesson,
                                                          MediaAsset.kind == MediaKind.upload)).one().id
-        again = jobs_client.queue_job(session, lesson, JobKind.process, asset).id
+        again = jobs_client.process(session, lesson_row(session, lesson), JobKind.process, asset).id
     assert process_job(again) == "done"
     now = sqlite_client.get(f"/api/lessons/{lesson}/transcript", headers=headers).json()["segments"][0]
     assert now["text"] == SAID

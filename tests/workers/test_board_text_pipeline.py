@@ -68,10 +68,10 @@ def test_slide_and_board_phrases_are_found_where_they_appeared(sqlite_db: str, s
 
     # Processing again replaces the lines (the stage is cached: the same lines, not twice as many).
     with session_scope(sqlite_db) as session:
-        from models.lifecycle import JobKind
+        from tests.factories import lesson_row
         from tingke import jobs_client
 
-        again = jobs_client.queue_job(session, lesson_id, JobKind.process).id
+        again = jobs_client.process(session, lesson_row(session, lesson_id)).id
     assert process_job(again) == "done"
     with session_scope(sqlite_db) as session:
         assert session.scalar(select(func.count()).select_from(BoardTextLine)

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind, RoomMode, lifecycle
+from models import Job, JobState, Lesson, LessonStatus, MediaAsset, MediaKind, RoomMode
 from models.db import session_scope
-from models.lifecycle import JobKind
+from tests.factories import lesson_row
 from tests.support.pipeline import token_headers
 from tingke import jobs_client
 from tingke.settings import get_settings
@@ -46,10 +46,7 @@ def add_live_asset(db_url: str, lesson_id: int, playlist: Path, label: str) -> N
 def new_job(db_url: str, lesson_id: int) -> int:
     jobs_client._client.cache_clear()
     with session_scope(db_url) as session:  # as the relay does when a room ends with its recordings
-        lesson = session.get(Lesson, lesson_id)
-        assert lesson is not None
-        lifecycle.move(lesson, LessonStatus.processing)
-        return jobs_client.queue_job(session, lesson_id, JobKind.process).id
+        return jobs_client.process(session, lesson_row(session, lesson_id)).id
 
 
 def test_dual_teacher_recordings_become_one_pip_ladder(sqlite_db: str, sqlite_demo: dict[str, int]) -> None:
