@@ -6,6 +6,10 @@ Resuming sets the lesson back to live so the relay admits the publisher, and sup
 of the earlier parts (``tingke.jobs_client.supersede``): the part recorded next queues the one job that
 processes everything. ``live_resumed_at`` marks a resume nobody used yet; the sweeper hands such a lesson
 back to processing once its grant could no longer be used (workers/sweeper.py ``release_unused_resumes``).
+
+In a dual lesson only the master classroom (the one whose stop button ends the lesson) resumes it: another
+classroom that could reopen it would record a part without the master. The other classrooms are told when
+the lesson is live again and rejoin it (web/static/js/live_classroom.js).
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, can_publish_live
+from api.access import AccessContext, can_manage_lesson, can_publish_live
 from api.errors import APIError, forbidden
 from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, ResumeWindow
-from api.live.service import FINISHED, publish_grant
-from models import Lesson, LessonStatus
+from api.live.service import FINISHED, is_master, publish_grant
+from models import Lesson, LessonStatus, RoomMode
 from tingke import jobs_client
 from tingke.settings import get_settings
 from tingke.timezone import as_utc
@@ -35,9 +39,18 @@ def seconds_left(lesson: Lesson, now: datetime | None = None) -> int:
     return max(0, math.floor(left))
 
 
+def may_resume(ctx: AccessContext, lesson: Lesson) -> bool:
+    """Whoever ends the lesson may resume it: its teacher, or a dual lesson's master classroom teacher."""
+    if not can_publish_live(ctx, lesson):
+        return False
+    if lesson.room_mode != RoomMode.dual or can_manage_lesson(ctx, lesson):
+        return True
+    return any(c.teacher_id == ctx.user.id and is_master(lesson, c) for c in lesson.classrooms)
+
+
 def window(session: Session, ctx: AccessContext, lesson_id: int) -> ResumeWindow:
     lesson = get_visible(session, ctx, lesson_id)
-    left = seconds_left(lesson) if can_publish_live(ctx, lesson) else 0
+    left = seconds_left(lesson) if may_resume(ctx, lesson) else 0
     return ResumeWindow(resumable=left > 0, seconds_left=left, minutes_left=math.ceil(left / 60),
                         status=lesson.status.value)
 
@@ -49,6 +62,9 @@ def resume(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant
         raise forbidden("Only the lesson's teacher or a teacher of its classrooms may resume it. "
                         "只有授课教师或双师课堂的教师可以继续直播。")
     if lesson.status in FINISHED:
+        if not may_resume(ctx, lesson):
+            raise forbidden("Only the master classroom resumes a dual lesson; the other classrooms rejoin once "
+                            "it is live again. 双师课堂由主讲端继续直播，其他教室在直播继续后重新加入。")
         minutes = get_settings().live_resume_minutes
         if seconds_left(lesson) <= 0:
             raise APIError(409, "resume_window_over",
