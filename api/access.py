@@ -40,6 +40,7 @@ from models import (
     Poll,
     Qualification,
     QualificationLevel,
+    RoomMode,
     School,
     SpotCheckDraw,
     StaffPosition,
@@ -182,6 +183,17 @@ def can_manage_lesson(ctx: AccessContext, lesson: Lesson) -> bool:
 def can_publish_live(ctx: AccessContext, lesson: Lesson) -> bool:
     """The teacher of the lesson, or a teacher of one of a dual lesson's classrooms."""
     return can_manage_lesson(ctx, lesson) or lesson.id in ctx.classroom_lesson_ids
+
+
+def can_resume_live(ctx: AccessContext, lesson: Lesson) -> bool:
+    """Whoever ends the lesson may resume it: its teacher (or who manages it), or a dual lesson's master
+    classroom teacher; another classroom that reopened it would record a part without the master."""
+    if not can_publish_live(ctx, lesson):
+        return False
+    if lesson.room_mode != RoomMode.dual or can_manage_lesson(ctx, lesson):
+        return True
+    master = lesson.master_classroom
+    return master is not None and master.teacher_id == ctx.user.id
 
 
 def observe_refusal(ctx: AccessContext, lesson: Lesson) -> str | None:

@@ -65,6 +65,12 @@ class Lesson(Timestamped, Base):
     )
 
     @property
+    def master_classroom(self) -> LessonClassroom | None:
+        """A dual lesson's master classroom (主讲端): the first by position. It ends the lesson, resumes it,
+        and is what the crowd's live HLS shows."""
+        return min(self.classrooms, key=lambda c: c.position, default=None)
+
+    @property
     def length_seconds(self) -> float:
         """The lesson clock's end: the recording's length once known, else the planned duration."""
         return float(self.media_duration_seconds or self.duration_minutes * 60)

@@ -6,6 +6,10 @@ Resuming sets the lesson back to live so the relay admits the publisher, and sup
 of the earlier parts (``tingke.jobs_client.supersede``): the part recorded next queues the one job that
 processes everything. ``live_resumed_at`` marks a resume nobody used yet; the sweeper hands such a lesson
 back to processing once its grant could no longer be used (workers/sweeper.py ``release_unused_resumes``).
+
+In a dual lesson only the master classroom (the one whose stop button ends the lesson) resumes it: another
+classroom that could reopen it would record a part without the master. The other classrooms are told when
+the lesson is live again and rejoin it (web/static/js/live_classroom.js).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from api.access import AccessContext, can_publish_live
+from api.access import AccessContext, can_publish_live, can_resume_live
 from api.errors import APIError, forbidden
 from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, ResumeWindow
@@ -38,7 +42,7 @@ def seconds_left(lesson: Lesson, now: datetime | None = None) -> int:
 
 def window(session: Session, ctx: AccessContext, lesson_id: int) -> ResumeWindow:
     lesson = get_visible(session, ctx, lesson_id)
-    left = seconds_left(lesson) if can_publish_live(ctx, lesson) else 0
+    left = seconds_left(lesson) if can_resume_live(ctx, lesson) else 0
     return ResumeWindow(resumable=left > 0, seconds_left=left, minutes_left=math.ceil(left / 60),
                         status=lesson.status.value)
 
@@ -50,6 +54,9 @@ def resume(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant
         raise forbidden("Only the lesson's teacher or a teacher of its classrooms may resume it. "
                         "只有授课教师或双师课堂的教师可以继续直播。")
     if lesson.status in FINISHED:
+        if not can_resume_live(ctx, lesson):
+            raise forbidden("Only the master classroom resumes a dual lesson; the other classrooms rejoin once "
+                            "it is live again. 双师课堂由主讲端继续直播，其他教室在直播继续后重新加入。")
         minutes = get_settings().live_resume_minutes
         if seconds_left(lesson) <= 0:
             raise APIError(409, "resume_window_over",

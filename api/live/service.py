@@ -40,11 +40,6 @@ def _classroom_for(ctx: AccessContext, lesson: Lesson) -> LessonClassroom:
     return lesson.classrooms[0]
 
 
-def _is_master(lesson: Lesson, classroom: LessonClassroom) -> bool:
-    """The master classroom (主讲端) is the first by position; the relay's crowd HLS shows it."""
-    return min(lesson.classrooms, key=lambda c: c.position) is classroom
-
-
 def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant:
     lesson = get_visible(session, ctx, lesson_id)
     if not can_publish_live(ctx, lesson):
@@ -56,7 +51,7 @@ def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> Publi
     settings = get_settings()
     if lesson.room_mode == RoomMode.dual:
         classroom = _classroom_for(ctx, lesson)
-        role, label, master = "classroom", classroom.label, _is_master(lesson, classroom)
+        role, label, master = "classroom", classroom.label, lesson.master_classroom is classroom
     else:
         role, label, master = "publisher", "main", True
     room = room_of(lesson)

@@ -167,3 +167,24 @@ def test_a_resume_nobody_used_is_processed_as_it_was_recorded(client, login, db_
         queued = session.scalars(select(Job).where(Job.lesson_id == lesson, Job.state == JobState.queued)).all()
     assert len(queued) == 1  # the one job that processes the parts recorded so far
     assert release_unused_resumes() == []
+
+
+def test_a_dual_lesson_is_resumed_by_its_master_classroom_and_the_others_rejoin(client, login, db_url):
+    """The master classroom ends a dual lesson, so it resumes it; another classroom is not offered that
+    (it would record a part without the master) and rejoins with a normal grant once the lesson is live."""
+    lesson = lesson_id(db_url, DUAL_TITLE)
+    job = _ended(db_url, lesson, minutes_ago=1)
+    assert job is not None
+    rural = client.get(f"/api/lessons/{lesson}/live/resume", headers=login("teacher2"))  # 辅助端
+    assert rural.status_code == 200 and rural.json()["resumable"] is False, rural.text
+    error = _error(client.post(f"/api/lessons/{lesson}/live/resume", headers=login("teacher2")), 403, "forbidden")
+    assert "主讲端" in error["message"]
+    assert _lesson(db_url, lesson).status == LessonStatus.processing and _job(db_url, job).state == JobState.queued
+
+    assert client.get(f"/api/lessons/{lesson}/live/resume", headers=login("teacher1")).json()["resumable"] is True
+    assert client.post(f"/api/lessons/{lesson}/live/resume", headers=login("teacher1")).status_code == 200
+    assert _lesson(db_url, lesson).status == LessonStatus.live
+    # live again: the other classroom's publish grant is its own classroom's, as before the end
+    again = client.post(f"/api/lessons/{lesson}/live", headers=login("teacher2"))
+    assert again.status_code == 200, again.text
+    assert again.json()["master"] is False and again.json()["label"] == "辅助端 青山乡中心小学"

@@ -2,6 +2,7 @@
 // stamped on the lesson clock (seconds since the lesson went live, from the relay).
 import { api, clock, errorText, pageData, t, toast } from "/static/js/app.js";
 import { grant, RoomWatcher } from "/static/js/live.js";
+import { awaitLive } from "/static/js/live_again.js";
 import { findTile, showPresence, showQuality, videoTile } from "/static/js/live_tiles.js";
 
 const data = pageData("live-data");
@@ -10,9 +11,6 @@ const tiles = $("tiles");
 let liveAt = null; // performance.now() at lesson clock 0
 let endedAt = null; // the lesson clock stops where the lesson ended
 let observationId = data.observation_id;
-
-const RESUME_CHECK_MS = 10_000; // a lesson ended by mistake may be resumed by its teacher (live_resume_minutes)
-const RESUME_CHECK_FOR_MS = 30 * 60_000; // longer than any sensible resume window
 
 function watch() {
   const watcher = new RoomWatcher({
@@ -26,7 +24,11 @@ function watch() {
       endedAt = performance.now();
       for (const figure of tiles.querySelectorAll("figure.tile")) showQuality(figure, null);
       $("lesson-over").classList.remove("hidden");
-      awaitResume();
+      awaitLive(data.lesson.id, "watch", () => { // its teacher resumed it: watch again, the clock continues
+        endedAt = null;
+        $("lesson-over").classList.add("hidden");
+        watch();
+      });
     },
     onStatus: (status) => {
       // a resumed lesson's clock continues after its earlier parts (the relay offsets live_seconds)
@@ -38,19 +40,6 @@ function watch() {
   watcher.start();
 }
 
-/** After the lesson ended: watch again if its teacher resumes it (the watch grant says it is live). */
-function awaitResume() {
-  const until = Date.now() + RESUME_CHECK_FOR_MS;
-  const timer = setInterval(async () => {
-    if (Date.now() > until) { clearInterval(timer); return; }
-    const g = await grant(data.lesson.id, "watch").catch(() => null);
-    if (!g || g.status !== "live") return;
-    clearInterval(timer);
-    endedAt = null;
-    $("lesson-over").classList.add("hidden");
-    watch();
-  }, RESUME_CHECK_MS);
-}
 watch();
 
 $("sound").addEventListener("change", () => {

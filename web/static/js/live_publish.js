@@ -249,9 +249,11 @@ export class LivePublisher {
   }
 }
 
-/** Wire the buttons of a publisher panel (shared by the phone page and the dual classroom page). */
-/** `endsLesson(publisher)`: whether this page's stop button ends the lesson for everyone (the broadcaster,
- * a dual lesson's master classroom) or only leaves it (another classroom). */
+/** Wire the buttons of a publisher panel (shared by the phone page and the dual classroom page).
+ * `endsLesson(publisher)`: whether this page's stop button ends the lesson for everyone (the broadcaster,
+ * a dual lesson's master classroom) or only leaves it (another classroom). Resuming a finished lesson is offered
+ * when the API says this user may (api/live/resume.py: not another classroom, which rejoins instead).
+ * Returns {publisher, goLive}: `goLive()` publishes (again) and resolves to whether it is live. */
 export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } = {}) {
   const $ = (id) => document.getElementById(id);
   const stateBox = $("live-state");
@@ -280,6 +282,7 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
       $("live-start").classList.add("hidden");
       stopOnAir = showOnAir(publisher, lessonId);
       onStarted?.(publisher);
+      return true;
     } catch (err) {
       $("live-start").disabled = false;
       stateBox.dataset.state = "failed";
@@ -287,6 +290,7 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
       toast(startFailure(err));
       // ended by mistake, or a phone away longer than the grace period: it may still be resumed
       if (err instanceof ApiError && err.code === "lesson_finished") offerResume(lessonId, resumed);
+      return false;
     }
   };
   // resumed: the lesson is live again; going live appends the new part to the same recording
@@ -330,7 +334,7 @@ export function wirePublisher(lessonId, { onStarted, endsLesson = () => true } =
     if (ends) offerResume(lessonId, resumed);
   });
   window.addEventListener("pagehide", () => { if (publisher.live) hangUp(publisher.location, publisher.g?.token); });
-  return publisher;
+  return { publisher, goLive };
 }
 
 const data = pageData("live-data");

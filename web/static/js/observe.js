@@ -42,7 +42,11 @@ async function watchLive() {
     onState: (state) => { $("live-state").dataset.state = state; $("live-state").textContent = t(`live.others.${state}`); },
     onPresence: (label, gone) => showPresence(findTile(tiles, label), gone),
     onQuality: (label, q) => showQuality(findTile(tiles, label), q),
-    onEnded: () => lessonClock.pause(), // the lesson is over: its clock stops where it ended
+    onEnded: async () => { // the lesson is over: its clock stops where it ended, until its teacher resumes it
+      lessonClock.pause();
+      const { awaitLive } = await import("/static/js/live_again.js");
+      awaitLive(data.lesson.id, "watch", () => watchLive()); // the relay's clock continues after the earlier part
+    },
     onStatus: (status) => {
       if (status.live_seconds == null) return;
       lessonClock.seek(status.live_seconds);
