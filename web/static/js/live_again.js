@@ -13,18 +13,22 @@ function isLive(kind, g) {
 }
 
 /** Ask every `every` ms, for at most `within` ms, whether the lesson is live again, by the grant of `kind`
- *  ("watch" or "publish") this page uses anyway; call `onLive(grant)` once when it is. Returns a function
- *  that stops asking. */
-export function awaitLive(lessonId, kind, onLive, { every = CHECK_MS, within = CHECK_FOR_MS } = {}) {
+ *  ("watch" or "publish") this page uses anyway, and (`when`) whatever else the page needs of that grant;
+ *  call `onLive(grant)` once when it is. Stops by itself when the API says the recording is ready (no resume
+ *  is possible any more). Returns a function that stops asking. */
+export function awaitLive(lessonId, kind, onLive, { every = CHECK_MS, within = CHECK_FOR_MS, when = () => true } = {}) {
   const until = Date.now() + within;
   let busy = false;
   const timer = setInterval(async () => {
     if (Date.now() > until) { clearInterval(timer); return; }
     if (busy) return;
     busy = true;
-    const g = await grant(lessonId, kind).catch(() => null);
+    const g = await grant(lessonId, kind).catch((err) => {
+      if (err?.code === "lesson_ready") clearInterval(timer); // processed: it will not be live again
+      return null;
+    });
     busy = false;
-    if (!isLive(kind, g)) return;
+    if (!isLive(kind, g) || !when(g)) return;
     clearInterval(timer);
     onLive(g);
   }, every);

@@ -3,14 +3,12 @@
 // lesson, the playlists grow again (the relay appends to them) and the page goes back to live by itself.
 import { pageData, t } from "/static/js/app.js";
 import { grant } from "/static/js/live.js";
+import { awaitLive } from "/static/js/live_again.js";
 
 const data = pageData("live-data");
 const $ = (id) => document.getElementById(id);
 const video = $("player");
 const state = $("live-state");
-
-const RESUME_CHECK_MS = 10_000; // the lesson may be resumed by its teacher (live_resume_minutes)
-const RESUME_CHECK_FOR_MS = 30 * 60_000; // longer than any sensible resume window
 
 function say(key) { state.dataset.state = key; state.textContent = t(`live.watch.${key}`); }
 
@@ -59,29 +57,14 @@ function qualityMenu(hls) {
   };
 }
 
-/** The replay is playing: check the watch grant now and then; when the lesson is live again and its
- * playlists are open (no ENDLIST), call `reload(grant)`. Stops when the recording is ready, or after
- * RESUME_CHECK_FOR_MS. Returns nothing; at most one check runs at a time. */
+/** The replay is playing: when the lesson is live again and its playlists are open (no ENDLIST), call
+ * `reload(grant)`. At most one wait at a time (live_again.js asks the API every 10 s, for 30 minutes). */
 let following = false;
-async function followResume(reload) {
+function followResume(reload) {
   if (following) return;
   following = true;
-  const until = Date.now() + RESUME_CHECK_FOR_MS;
-  try {
-    while (Date.now() < until) {
-      await new Promise((r) => setTimeout(r, RESUME_CHECK_MS));
-      let g;
-      try {
-        g = await grant(data.lesson.id, "watch");
-      } catch (err) {
-        if (err.code === "lesson_ready") return; // processed: the replay keeps playing what it has
-        continue;
-      }
-      if (g.status === "live" && g.hls_ready && !g.hls_ended) { reload(g); return; }
-    }
-  } finally {
-    following = false;
-  }
+  awaitLive(data.lesson.id, "watch", (g) => { following = false; reload(g); },
+            { when: (g) => g.hls_ready && !g.hls_ended });
 }
 
 async function play(g) {
