@@ -64,5 +64,7 @@ def _process_job(self: Any, job_id: int) -> str:
                          f"Internal error: {type(exc).__name__}: {exc}")
         finish(job_id, owner, error=err.reason[:2000])
         return "failed"
-    finish(job_id, owner)
+    if not finish(job_id, owner):  # superseded meanwhile (its lesson was resumed) or taken over: not its end
+        log.warning("job %s: no longer ours when it ended; its end is not recorded", job_id)
+        return "lease-lost"
     return "done"
