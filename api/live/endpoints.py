@@ -19,36 +19,35 @@ from api.live import audience, resume, service
 from api.live.schemas import LiveAudience, PublishGrant, ResumeWindow, WatchGrant
 from api.media import serving
 from api.media.service import sign_playlist
-from api.types import PathId
 from tingke.signing import check_media_url
 
 router = APIRouter(tags=["live"])
 
 
 @router.post("/api/lessons/{lesson_id}/live", response_model=PublishGrant)
-def go_live(lesson_id: PathId, session: DB, ctx: Access) -> PublishGrant:
+def go_live(lesson: VisibleLesson, session: DB, ctx: Access) -> PublishGrant:
     """A WHIP URL and a short-lived publisher token (a classroom token for a dual lesson).
     Ask again for a fresh token to reconnect."""
-    return service.publish_grant(session, ctx, lesson_id)
+    return service.publish_grant(session, ctx, lesson)
 
 
 @router.post("/api/lessons/{lesson_id}/live/resume", response_model=PublishGrant)
-def resume_live(lesson_id: PathId, session: DB, ctx: Access) -> PublishGrant:
+def resume_live(lesson: VisibleLesson, session: DB, ctx: Access) -> PublishGrant:
     """Go live again after the lesson ended (by mistake), within ``live_resume_minutes`` of its end:
     the new part is appended to the same recording. 409 ``resume_window_over`` after the window."""
-    return resume.resume(session, ctx, lesson_id)
+    return resume.resume(session, ctx, lesson)
 
 
 @router.get("/api/lessons/{lesson_id}/live/resume", response_model=ResumeWindow)
-def resume_window(lesson_id: PathId, session: DB, ctx: Access) -> ResumeWindow:
+def resume_window(lesson: VisibleLesson, ctx: Access) -> ResumeWindow:
     """Whether this user may resume the lesson now, and for how long still (the panel's button)."""
-    return resume.window(session, ctx, lesson_id)
+    return resume.window(ctx, lesson)
 
 
 @router.post("/api/lessons/{lesson_id}/live/watch", response_model=WatchGrant)
-def watch_live(lesson_id: PathId, session: DB, ctx: Access) -> WatchGrant:
+def watch_live(lesson: VisibleLesson, session: DB, ctx: Access) -> WatchGrant:
     """A WHEP URL and viewer token for low-delay watching, and the signed live HLS URL for the crowd."""
-    return service.watch_grant(session, ctx, lesson_id)
+    return service.watch_grant(session, ctx, lesson)
 
 
 @router.get("/api/lessons/{lesson_id}/live/audience", response_model=LiveAudience)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from api.access import AccessContext, can_publish_live, can_resume_live
 from api.errors import APIError, forbidden
-from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, ResumeWindow
 from api.live.service import publish_grant
 from models import Lesson, LessonStatus, lifecycle
@@ -40,16 +39,15 @@ def seconds_left(lesson: Lesson, now: datetime | None = None) -> int:
     return max(0, math.floor(left))
 
 
-def window(session: Session, ctx: AccessContext, lesson_id: int) -> ResumeWindow:
-    lesson = get_visible(session, ctx, lesson_id)
+def window(ctx: AccessContext, lesson: Lesson) -> ResumeWindow:
     left = seconds_left(lesson) if can_resume_live(ctx, lesson) else 0
     return ResumeWindow(resumable=left > 0, seconds_left=left, minutes_left=math.ceil(left / 60),
                         status=lesson.status.value)
 
 
-def resume(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant:
-    """Reopen the finished lesson for its teacher within the window and grant a publish token."""
-    lesson = get_visible(session, ctx, lesson_id)
+def resume(session: Session, ctx: AccessContext, lesson: Lesson) -> PublishGrant:
+    """Reopen the finished lesson (one the caller may see) for its teacher within the window and grant a
+    publish token."""
     if not can_publish_live(ctx, lesson):
         raise forbidden("Only the lesson's teacher or a teacher of its classrooms may resume it. "
                         "只有授课教师或双师课堂的教师可以继续直播。")
@@ -69,4 +67,4 @@ def resume(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant
         lesson.live_resumed_at = datetime.now(UTC)
         session.flush()
     # already live (a second press, another classroom of a dual lesson): the normal grant
-    return publish_grant(session, ctx, lesson.id)
+    return publish_grant(session, ctx, lesson)

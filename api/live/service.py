@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from api.access import AccessContext, can_publish_live
 from api.audit.service import record_live_watch
 from api.errors import APIError, forbidden
-from api.lessons.service import get_visible
 from api.live.schemas import PublishGrant, WatchGrant
 from api.media.service import signed
 from models import Lesson, LessonClassroom, LessonStatus, RoomMode
@@ -40,8 +39,8 @@ def _classroom_for(ctx: AccessContext, lesson: Lesson) -> LessonClassroom:
     return lesson.classrooms[0]
 
 
-def publish_grant(session: Session, ctx: AccessContext, lesson_id: int) -> PublishGrant:
-    lesson = get_visible(session, ctx, lesson_id)
+def publish_grant(session: Session, ctx: AccessContext, lesson: Lesson) -> PublishGrant:
+    """A relay token to publish ``lesson`` (one the caller may see: the route's VisibleLesson)."""
     if not can_publish_live(ctx, lesson):
         raise forbidden("Only the lesson's teacher or a teacher of its classrooms may go live. "
                         "只有授课教师或双师课堂的教师可以开播。")
@@ -83,8 +82,8 @@ def hls_ended(lesson_id: int) -> bool:
     return bool(playlists) and all("#EXT-X-ENDLIST" in p.read_text(errors="replace") for p in playlists)
 
 
-def watch_grant(session: Session, ctx: AccessContext, lesson_id: int) -> WatchGrant:
-    lesson = get_visible(session, ctx, lesson_id)
+def watch_grant(session: Session, ctx: AccessContext, lesson: Lesson) -> WatchGrant:
+    """A relay token and signed live-HLS links to watch ``lesson`` (one the caller may see)."""
     ready = (live_hls_dir(lesson.id) / "master.m3u8").is_file()
     if lesson.status == LessonStatus.ready:
         raise APIError(409, "lesson_ready", "This lesson is over and its recording is ready: watch it on the "

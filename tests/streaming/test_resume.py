@@ -46,7 +46,7 @@ def _resume(url: str, lesson: str) -> str:
     with session_scope(url) as session:
         row = session.get(Lesson, int(lesson))
         assert row is not None
-        return resume(session, load_context(session, row.teacher), int(lesson)).token
+        return resume(session, load_context(session, row.teacher), row).token
 
 
 async def test_a_resumed_lesson_appends_a_second_part_and_is_processed_as_one(env: Path, sqlite_db: str,
