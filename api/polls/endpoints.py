@@ -20,6 +20,7 @@ from api.access import AccessContext, can_host_on_group, can_host_on_lesson
 from api.deps import DB, Access
 from api.pagination import Paging
 from api.polls import service
+from api.polls.deps import VisiblePoll
 from api.polls.live import PollHub
 from api.polls.schemas import (
     AnswersIn,
@@ -65,15 +66,15 @@ def poll_by_code(code: Code, session: DB, ctx: Access) -> PollOut:
 
 
 @router.get("/polls/{poll_id}", response_model=PollOut)
-def get_poll(poll_id: PathId, session: DB, ctx: Access) -> PollOut:
-    return service.to_out(ctx, service.get_visible(session, ctx, poll_id))
+def get_poll(poll: VisiblePoll, ctx: Access) -> PollOut:
+    return service.to_out(ctx, poll)
 
 
 @router.patch("/polls/{poll_id}/questions/{question_id}", response_model=PollOut,
               responses={409: {"description": "the poll already has answers (code poll_answered)"}})
-def edit_question(poll_id: PathId, question_id: PathId, data: QuestionPatch, session: DB, ctx: Access) -> PollOut:
+def edit_question(poll: VisiblePoll, question_id: PathId, data: QuestionPatch, session: DB, ctx: Access) -> PollOut:
     """Change a question's wording or options: the poll's creator, until the first answer arrives."""
-    poll = service.edit_question(session, ctx, service.get_visible(session, ctx, poll_id), question_id, data)
+    poll = service.edit_question(session, ctx, poll, question_id, data)
     return service.to_out(ctx, poll)
 
 
@@ -96,20 +97,19 @@ def close_poll(poll_id: PathId, session: DB, ctx: Access) -> PollOut:
 
 
 @router.put("/polls/{poll_id}/answers", response_model=list[MyAnswerOut])
-def answer_poll(poll_id: PathId, data: AnswersIn, session: DB, ctx: Access) -> list[MyAnswerOut]:
+def answer_poll(poll: VisiblePoll, data: AnswersIn, session: DB, ctx: Access) -> list[MyAnswerOut]:
     """Answer one or more questions; answering a question again replaces the earlier answer."""
-    return service.answer(session, ctx, service.get_visible(session, ctx, poll_id), data.answers)
+    return service.answer(session, ctx, poll, data.answers)
 
 
 @router.get("/polls/{poll_id}/answers/mine", response_model=list[MyAnswerOut])
-def my_answers(poll_id: PathId, session: DB, ctx: Access) -> list[MyAnswerOut]:
-    poll = service.get_visible(session, ctx, poll_id)
+def my_answers(poll: VisiblePoll, session: DB, ctx: Access) -> list[MyAnswerOut]:
     return service.my_answers(session, poll, ctx.user.id)
 
 
 @router.get("/polls/{poll_id}/results", response_model=ResultsOut)
-def poll_results(poll_id: PathId, session: DB, ctx: Access) -> ResultsOut:
-    return service.results(session, service.get_visible(session, ctx, poll_id))
+def poll_results(poll: VisiblePoll, session: DB) -> ResultsOut:
+    return service.results(session, poll)
 
 
 @router.get("/lessons/{lesson_id}/polls", response_model=PollList)
@@ -166,12 +166,12 @@ async def _stream(request: Request, poll_id: int, live: bool) -> AsyncIterator[b
 
 @router.get("/polls/{poll_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "results on every change"}})
-def poll_events(poll_id: PathId, request: Request, session: DB, ctx: Access) -> StreamingResponse:
+def poll_events(poll: VisiblePoll, request: Request, session: DB) -> StreamingResponse:
     """Server-sent events: an ``event: results`` with the whole results now and after every change.
 
     The stream stays open only for clients that ask for it (``Accept: text/event-stream``, as EventSource
     does); any other client gets the current results as one event and the response ends."""
-    service.get_visible(session, ctx, poll_id)
+    poll_id = poll.id
     session.commit()  # give the connection back before the long response
     live = "text/event-stream" in request.headers.get("accept", "")
     return StreamingResponse(
